@@ -1,0 +1,3 @@
+module github.com/squareoauth/squareoauth
+
+go 1.25.0
