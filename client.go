@@ -1,0 +1,116 @@
+package squareoauth
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Square's environments. Config.BaseURL takes one of these, or the URL of a
+// proxy or test server.
+const (
+	ProductionURL = "https://connect.squareup.com"
+	SandboxURL    = "https://connect.squareupsandbox.com"
+)
+
+// DefaultSquareVersion is the Square-Version header sent when
+// Config.SquareVersion is empty: the API version openapi.yaml describes. It
+// changes only in a release of this package.
+const DefaultSquareVersion = "2025-08-20"
+
+// Version is this package's release, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// userAgent names this SDK to Square, which helps Square support trace requests.
+const userAgent = "squareoauth-go/" + Version
+
+// defaultTimeout bounds a whole call when the caller brings no HTTP client: the
+// generated client's default has no timeout at all.
+const defaultTimeout = 30 * time.Second
+
+// Config describes the application calling Square. Zero values mean the
+// documented defaults; only ClientID is required.
+type Config struct {
+	// ClientID is the application ID ("sq0idp-…"). Required.
+	ClientID string
+	// ClientSecret is the application secret ("sq0csp-…"). Leave it empty in
+	// an application that only uses PKCE; RevokeToken needs it.
+	ClientSecret string
+	// BaseURL is ProductionURL (the default), SandboxURL, or another absolute
+	// URL such as a proxy's. A path prefix is kept. Plain http is accepted
+	// only for loopback hosts, so credentials never cross a network in clear.
+	BaseURL string
+	// SquareVersion is the Square-Version header, "YYYY-MM-DD". Default
+	// DefaultSquareVersion.
+	SquareVersion string
+	// HTTPClient sends the requests. The default has a 30-second timeout and
+	// does not follow redirects, so a credential is never re-sent elsewhere.
+	HTTPClient *http.Client
+}
+
+// Client calls Square's OAuth API with the header rules of each endpoint
+// built in. It holds no token, is immutable after New and is safe for
+// concurrent use.
+type Client struct {
+	clientID      string
+	clientSecret  string
+	baseURL       string
+	squareVersion string
+	raw           *ClientWithResponses
+}
+
+// New checks cfg and returns a Client. It sends nothing; an error names the
+// Config field at fault and is an *InputError.
+func New(cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		clientID:      cfg.ClientID,
+		clientSecret:  cfg.ClientSecret,
+		baseURL:       cfg.BaseURL,
+		squareVersion: cfg.SquareVersion,
+	}
+	raw, err := NewClientWithResponses(cfg.BaseURL,
+		WithHTTPClient(cfg.HTTPClient),
+		WithRequestEditorFn(c.setCommonHeaders))
+	if err != nil {
+		return nil, &InputError{Field: "Config.BaseURL", Reason: "is not a usable URL"}
+	}
+	c.raw = raw
+	return c, nil
+}
+
+// Raw returns the generated low-level client behind c, for calls this package
+// does not wrap. It sends the same Square-Version, User-Agent and Accept
+// headers through the same HTTP client, but sets no Authorization header and
+// returns non-2xx answers as values, not errors: the caller owns both.
+func (c *Client) Raw() *ClientWithResponses { return c.raw }
+
+// setCommonHeaders is the editor every request passes through.
+func (c *Client) setCommonHeaders(_ context.Context, req *http.Request) error {
+	req.Header.Set("Square-Version", c.squareVersion)
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Accept", "application/json")
+	return nil
+}
+
+// withAuthorization returns an editor that sets the Authorization header of
+// one call.
+func withAuthorization(value string) RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", value)
+		return nil
+	}
+}
+
+// defaultHTTPClient is used when Config.HTTPClient is nil.
+func defaultHTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: defaultTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}

@@ -1,0 +1,54 @@
+// Package squareoauth is a client for Square's OAuth API: ObtainToken,
+// RevokeToken and RetrieveTokenStatus, with Square's header rules built in and
+// every failure returned as a typed error.
+//
+// # Getting started
+//
+//	c, err := squareoauth.New(squareoauth.Config{
+//		ClientID:     "sq0idp-…",
+//		ClientSecret: "sq0csp-…", // empty for a PKCE-only application
+//		BaseURL:      squareoauth.SandboxURL,
+//	})
+//	tok, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
+//		GrantType: squareoauth.GrantTypeAuthorizationCode,
+//		Code:      code,
+//	})
+//	st, err := c.RetrieveTokenStatus(ctx, tok.AccessToken)
+//	_, err = c.RevokeToken(ctx, squareoauth.RevokeTokenRequest{AccessToken: tok.AccessToken})
+//
+// # Header rules
+//
+// Each endpoint authenticates differently, and the [Client] sends the right
+// header for each so that callers cannot get it wrong:
+//
+//   - ObtainToken sends no Authorization header; client_id and client_secret
+//     (or, with PKCE, code_verifier) travel in the body.
+//   - RevokeToken sends "Authorization: Client <application secret>".
+//   - RetrieveTokenStatus sends "Authorization: Bearer <access token>".
+//
+// Every request also carries Square-Version ([DefaultSquareVersion] unless
+// [Config].SquareVersion says otherwise), a User-Agent naming this package, and
+// Accept: application/json.
+//
+// # Errors
+//
+// A request the package can tell is wrong is refused before anything is sent,
+// with an [*InputError] naming the field. An answer that is not a success is
+// an [*Error] carrying the HTTP status, Square's error details and the start of
+// the body. Network failures, timeouts and cancellation wrap their cause, so
+// errors.Is(err, context.DeadlineExceeded) works. No error, and no printed
+// [Config] or [Client], contains a secret, token, code or code verifier.
+//
+// # Retries
+//
+// The Client does not retry. An authorization code and a PKCE refresh token
+// are single-use, and Square's token endpoint takes no idempotency key, so a
+// repeated ObtainToken could spend a credential that the first attempt had
+// already spent.
+//
+// # Generated code
+//
+// The request and response models and the low-level [RawClient] are generated
+// by oapi-codegen from openapi.yaml into oauth.gen.go; [Client.Raw] reaches
+// them for calls this package does not wrap.
+package squareoauth

@@ -1,0 +1,75 @@
+package squareoauth
+
+import "context"
+
+// ObtainToken calls POST /oauth2/token to exchange an authorization code, a
+// refresh token or a legacy migration token for an access token.
+//
+// The request carries no Authorization header: Square reads the
+// application's credentials from the body. ObtainToken fills ClientID from
+// the Config when empty, and ClientSecret too unless the request carries a
+// CodeVerifier (PKCE). A refresh without any secret is a PKCE refresh, and
+// Square then answers with a new refresh token that replaces the old one.
+//
+// The request is checked before anything is sent; a problem is an
+// *InputError naming the field. A non-2xx answer, or a 2xx that carries
+// errors or no access token, is an *Error.
+//
+// ObtainToken never retries: an authorization code and a PKCE refresh token
+// are single-use, and a repeated request could spend them.
+func (c *Client) ObtainToken(ctx context.Context, req ObtainTokenRequest) (*ObtainTokenResponse, error) {
+	req, err := c.prepareObtainToken(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.raw.ObtainToken(ctx, req)
+	var out ObtainTokenResponse
+	secrets := []string{req.ClientSecret, req.Code, req.CodeVerifier, req.RefreshToken, req.MigrationToken}
+	if err := finish(ctx, "ObtainToken", resp, err, &out, secrets); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RevokeToken calls POST /oauth2/revoke to end an application's access to a
+// seller's account: every token the application holds for that seller, or
+// only req.AccessToken when req.RevokeOnlyAccessToken is set. Square also
+// cancels the subscriptions tied to a revoked authorization.
+//
+// Name the seller by exactly one of req.AccessToken and req.MerchantID.
+// RevokeToken authenticates with "Authorization: Client <Config.ClientSecret>"
+// and fills req.ClientID from the Config when empty; without a ClientSecret
+// it returns an *InputError and sends nothing. A non-2xx answer, or a 2xx
+// whose "success" is not true, is an *Error.
+func (c *Client) RevokeToken(ctx context.Context, req RevokeTokenRequest) (*RevokeTokenResponse, error) {
+	req, err := c.prepareRevokeToken(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.raw.RevokeToken(ctx, req, withAuthorization("Client "+c.clientSecret))
+	var out RevokeTokenResponse
+	if err := finish(ctx, "RevokeToken", resp, err, &out, []string{c.clientSecret, req.AccessToken}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RetrieveTokenStatus calls POST /oauth2/token/status to learn the scopes,
+// expiry, application and seller of accessToken, which may be an OAuth access
+// token or a personal access token. It sends
+// "Authorization: Bearer <accessToken>" and no body.
+//
+// An expired, revoked or unknown token is an *Error for which
+// HasCode("UNAUTHORIZED") is true. A malformed accessToken is an
+// *InputError, and nothing is sent.
+func (c *Client) RetrieveTokenStatus(ctx context.Context, accessToken string) (*RetrieveTokenStatusResponse, error) {
+	if err := checkCredential("accessToken", accessToken, 1, 0); err != nil {
+		return nil, err
+	}
+	resp, err := c.raw.RetrieveTokenStatus(ctx, withAuthorization("Bearer "+accessToken))
+	var out RetrieveTokenStatusResponse
+	if err := finish(ctx, "RetrieveTokenStatus", resp, err, &out, []string{accessToken}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,145 @@
+package squareoauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// maxBodyBytes caps how much of a response body is read, so that a hostile
+// or broken server cannot make the client allocate without bound.
+const maxBodyBytes = 1 << 20
+
+// Error reports an answer from Square (or from a proxy in front of it) that
+// is not a success: any non-2xx status, and a 2xx whose body is unreadable,
+// carries errors, or lacks what the call promises. Find it with errors.As:
+//
+//	var e *squareoauth.Error
+//	if errors.As(err, &e) && e.HasCode("UNAUTHORIZED") { … }
+//
+// Failures that never got an answer (network, timeout, cancellation) are not
+// an *Error; they wrap the cause, so errors.Is(err, context.Canceled) works.
+type Error struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Header is the answer's HTTP header.
+	Header http.Header
+	// Errors holds the errors Square sent, in order. The legacy body shape
+	// {"message","type","field"} becomes one ErrorDetail with Code = type,
+	// Detail = message and Field = field, and no Category. Empty when the
+	// body held none (an HTML page from a proxy, an empty body).
+	Errors []ErrorDetail
+	// Body is the start of the raw answer, at most 1 MiB, for diagnosis.
+	// Credentials the request carried, and those a decodable answer issued,
+	// are replaced by "[REDACTED]"; no printed form of the Error includes it.
+	Body []byte
+
+	// problem says why the answer failed when its status alone does not.
+	problem string
+}
+
+// Error implements error. It reads like
+// "squareoauth: 401 Unauthorized: UNAUTHORIZED: the access token is expired".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("squareoauth: ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteString(" " + text)
+	}
+	if len(e.Errors) > 0 {
+		first := e.Errors[0]
+		b.WriteString(": " + first.Code)
+		if first.Detail != "" {
+			b.WriteString(": " + first.Detail)
+		}
+		if first.Field != "" {
+			b.WriteString(" (field " + first.Field + ")")
+		}
+		if more := len(e.Errors) - 1; more > 0 {
+			fmt.Fprintf(&b, " (and %d more)", more)
+		}
+	}
+	if e.problem != "" {
+		b.WriteString(": " + e.problem)
+	}
+	return b.String()
+}
+
+// GoString keeps %#v readable and leaves the body out: a body that could not
+// be decoded (a truncated token response, say) cannot be searched for the
+// credentials it may hold.
+func (e *Error) GoString() string {
+	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, problem:%q}",
+		e.StatusCode, e.Errors, len(e.Body), e.problem)
+}
+
+// HasCode reports whether Square sent an error with the given code, such as
+// "UNAUTHORIZED" or "ACCESS_TOKEN_REVOKED". For a legacy body the code is its
+// type, such as "bad_request".
+func (e *Error) HasCode(code string) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// newError builds the *Error for an answer whose body has been read (and
+// redacted) already.
+func newError(resp *http.Response, body []byte, truncated bool) *Error {
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		Body:       body,
+		Errors:     decodeErrorBody(body),
+	}
+	if len(e.Errors) == 0 {
+		e.problem = describeBody(resp.Header.Get("Content-Type"), body)
+	}
+	if truncated {
+		e.problem = joinProblem(e.problem, "body truncated at 1 MiB")
+	}
+	return e
+}
+
+// decodeErrorBody reads either of Square's error shapes; anything else
+// (HTML, plain text, broken JSON) yields no details, never an error.
+func decodeErrorBody(body []byte) []ErrorDetail {
+	var v ErrorResponse
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	if len(v.Errors) > 0 {
+		return v.Errors
+	}
+	if v.Message != "" || v.Type != "" {
+		return []ErrorDetail{{Code: v.Type, Detail: v.Message, Field: v.Field}}
+	}
+	return nil
+}
+
+// describeBody summarises a body that held no Square errors, without quoting
+// it: it may be a large HTML page.
+func describeBody(contentType string, body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "empty body"
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType == "" {
+		mediaType = "unknown content type"
+	}
+	return fmt.Sprintf("no Square errors in %d-byte body (%s)", len(body), mediaType)
+}
+
+func joinProblem(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

@@ -1,0 +1,224 @@
+package squareoauth
+
+import (
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// InputError reports a Config or request that was refused before anything was
+// sent. It names the field and never quotes the field's value, which may be a
+// secret.
+type InputError struct {
+	// Field is the Go name of the offending field, such as
+	// "Config.ClientSecret" or "ObtainTokenRequest.RefreshToken".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+// Error implements error.
+func (e *InputError) Error() string {
+	return "squareoauth: " + e.Field + " " + e.Reason
+}
+
+func inputErr(field, reason string) *InputError {
+	return &InputError{Field: field, Reason: reason}
+}
+
+// Length limits from openapi.yaml, checked here so that a request Square would
+// reject never leaves the process.
+const (
+	maxClientIDLen    = 191
+	maxCodeLen        = 191
+	maxRedirectURILen = 2048
+	minSecretLen      = 2
+	maxSecretLen      = 1024
+)
+
+// withDefaults returns cfg with defaults filled in, or the first problem.
+func (cfg Config) withDefaults() (Config, error) {
+	if err := checkCredential("Config.ClientID", cfg.ClientID, 1, maxClientIDLen); err != nil {
+		return cfg, err
+	}
+	if cfg.ClientSecret != "" {
+		if err := checkCredential("Config.ClientSecret", cfg.ClientSecret, minSecretLen, maxSecretLen); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = ProductionURL
+	}
+	if err := checkBaseURL(cfg.BaseURL); err != nil {
+		return cfg, err
+	}
+	if cfg.SquareVersion == "" {
+		cfg.SquareVersion = DefaultSquareVersion
+	}
+	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
+		return cfg, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = defaultHTTPClient()
+	}
+	return cfg, nil
+}
+
+// checkBaseURL accepts an absolute https URL, or http to a loopback host
+// (tests, local proxies). User info and queries are refused: the first would
+// put a credential in every error message that quotes the URL, and the
+// generated client would drop the second.
+func checkBaseURL(raw string) error {
+	const field = "Config.BaseURL"
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return inputErr(field, `must be an absolute URL such as "`+ProductionURL+`"`)
+	}
+	switch {
+	case u.User != nil:
+		return inputErr(field, "must not contain user information")
+	case u.RawQuery != "" || u.Fragment != "":
+		return inputErr(field, "must not have a query or fragment")
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	case u.Scheme == "http":
+		return inputErr(field, "must use https unless the host is loopback")
+	default:
+		return inputErr(field, "must use https")
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkCredential checks a secret, token, code or ID: present, within its
+// length limits, and free of spaces and control characters (which would
+// break or inject into an Authorization header, and which no Square
+// credential contains). maxLen 0 means no upper limit.
+func checkCredential(field, v string, minLen, maxLen int) error {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case v == "":
+		return inputErr(field, "is empty")
+	case hasAuthScheme(v):
+		return inputErr(field, `must be the bare value, without a "Bearer " or "Client " prefix`)
+	case strings.IndexFunc(v, invalidCredentialRune) >= 0:
+		return inputErr(field, "contains whitespace or control characters")
+	case n < minLen:
+		return inputErr(field, "is too short")
+	case maxLen > 0 && n > maxLen:
+		return inputErr(field, "is too long")
+	}
+	return nil
+}
+
+func hasAuthScheme(v string) bool {
+	for _, scheme := range []string{"bearer ", "client "} {
+		if len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
+			return true
+		}
+	}
+	return false
+}
+
+func invalidCredentialRune(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+}
+
+// prepareObtainToken fills client_id and, for the code flow, client_secret
+// from the Client, then checks the request against the grant's rules.
+func (c *Client) prepareObtainToken(req ObtainTokenRequest) (ObtainTokenRequest, error) {
+	const t = "ObtainTokenRequest."
+	if req.ClientID == "" {
+		req.ClientID = c.clientID
+	}
+	// The code flow authenticates with the secret; PKCE proves possession
+	// with the verifier instead. A refresh without any secret (a PKCE-only
+	// application leaves Config.ClientSecret empty) is a PKCE refresh.
+	if req.ClientSecret == "" && req.CodeVerifier == "" {
+		req.ClientSecret = c.clientSecret
+	}
+	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
+		return req, err
+	}
+	if req.ClientSecret != "" {
+		if err := checkCredential(t+"ClientSecret", req.ClientSecret, minSecretLen, maxSecretLen); err != nil {
+			return req, err
+		}
+	}
+	if req.RedirectURI != "" {
+		if utf8.RuneCountInString(req.RedirectURI) > maxRedirectURILen {
+			return req, inputErr(t+"RedirectURI", "is too long")
+		}
+		if u, err := url.Parse(req.RedirectURI); err != nil || !u.IsAbs() {
+			return req, inputErr(t+"RedirectURI", "must be an absolute URL")
+		}
+	}
+	for _, s := range req.Scopes {
+		if s == "" || strings.IndexFunc(s, invalidCredentialRune) >= 0 {
+			return req, inputErr(t+"Scopes", "holds an empty scope or one with whitespace")
+		}
+	}
+	switch req.GrantType {
+	case GrantTypeAuthorizationCode:
+		if err := checkCredential(t+"Code", req.Code, 1, maxCodeLen); err != nil {
+			return req, err
+		}
+		if req.CodeVerifier != "" {
+			return req, checkCredential(t+"CodeVerifier", req.CodeVerifier, 1, 0)
+		}
+		if req.ClientSecret == "" {
+			return req, inputErr(t+"ClientSecret", "or CodeVerifier is required for grant type authorization_code (set Config.ClientSecret for the code flow)")
+		}
+	case GrantTypeRefreshToken:
+		return req, checkCredential(t+"RefreshToken", req.RefreshToken, minSecretLen, maxSecretLen)
+	case GrantTypeMigrationToken:
+		if req.ClientSecret == "" {
+			return req, inputErr(t+"ClientSecret", "is required for grant type migration_token (set Config.ClientSecret)")
+		}
+		return req, checkCredential(t+"MigrationToken", req.MigrationToken, minSecretLen, maxSecretLen)
+	case "":
+		return req, inputErr(t+"GrantType", "is empty")
+	default:
+		return req, inputErr(t+"GrantType", `must be authorization_code, refresh_token or migration_token`)
+	}
+	return req, nil
+}
+
+// prepareRevokeToken fills client_id and checks that exactly one target is
+// named and that the Client can authenticate the call.
+func (c *Client) prepareRevokeToken(req RevokeTokenRequest) (RevokeTokenRequest, error) {
+	const t = "RevokeTokenRequest."
+	if c.clientSecret == "" {
+		return req, inputErr("Config.ClientSecret", `is required by RevokeToken, which authenticates with "Authorization: Client <secret>"`)
+	}
+	if req.ClientID == "" {
+		req.ClientID = c.clientID
+	}
+	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
+		return req, err
+	}
+	switch {
+	case req.AccessToken != "" && req.MerchantID != "":
+		return req, inputErr(t+"AccessToken", "and MerchantID are exclusive: give one")
+	case req.AccessToken != "":
+		return req, checkCredential(t+"AccessToken", req.AccessToken, minSecretLen, maxSecretLen)
+	case req.MerchantID != "":
+		if req.RevokeOnlyAccessToken {
+			return req, inputErr(t+"RevokeOnlyAccessToken", "needs AccessToken, not MerchantID")
+		}
+		return req, checkCredential(t+"MerchantID", req.MerchantID, 1, 0)
+	default:
+		return req, inputErr(t+"AccessToken", "or MerchantID is required")
+	}
+}
