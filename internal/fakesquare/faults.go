@@ -1,0 +1,88 @@
+package fakesquare
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+)
+
+// Fault is a canned answer standing in for a proxy, a load balancer or a
+// misbehaving server: an HTML 502, a stalled connection, a huge body. It is
+// sent as given and is not checked against the spec.
+type Fault struct {
+	Status   int           // HTTP status; 0 means 200
+	Header   http.Header   // sent as-is; without a Content-Type none is sent (no sniffing)
+	Body     []byte        // sent first
+	BodySize int64         // if > 0, this many 'x' bytes follow Body, streamed without being held in memory
+	Delay    time.Duration // wait this long, or until the client gives up, before answering
+}
+
+// faultChunk is the unit BodySize is streamed in.
+var faultChunk = bytes.Repeat([]byte{'x'}, 32<<10)
+
+// InjectFault queues f for path (as ServeHTTP sees it, e.g. "/oauth2/token"):
+// the next request to path gets f instead of the real answer. Faults for one
+// path are used first in, first out. The faulted request is still recorded
+// and validated, and it changes no token state.
+func (s *Server) InjectFault(path string, f Fault) {
+	f.Header = f.Header.Clone()
+	f.Body = bytes.Clone(f.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[path] = append(s.faults[path], f)
+}
+
+// popFault takes the oldest fault queued for path.
+func (s *Server) popFault(path string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.faults[path]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	f := q[0]
+	if len(q) == 1 {
+		delete(s.faults, path)
+	} else {
+		s.faults[path] = q[1:]
+	}
+	return f, true
+}
+
+// writeFault sends f. A client that gives up during Delay gets nothing,
+// which is what a client-side timeout test needs to observe.
+func writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	h := w.Header()
+	for k, vs := range f.Header {
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		// Otherwise net/http sniffs the body and invents a Content-Type,
+		// hiding exactly the case the fault is meant to produce.
+		h["Content-Type"] = nil
+	}
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if _, err := w.Write(f.Body); err != nil {
+		return
+	}
+	for left := f.BodySize; left > 0; {
+		n := min(left, int64(len(faultChunk)))
+		if _, err := w.Write(faultChunk[:n]); err != nil {
+			return // the client stopped reading, as a size-limited client should
+		}
+		left -= n
+	}
+}
