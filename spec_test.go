@@ -1,0 +1,126 @@
+package squareoauth_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/squareoauth/squareoauth"
+)
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(squareoauth.OpenAPISpec())
+	if err != nil {
+		t.Fatalf("openapi.yaml does not load: %v", err)
+	}
+	if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("openapi.yaml is not valid OpenAPI: %v", err)
+	}
+	return doc
+}
+
+// TestSpecDescribesSquaresEndpoints pins the facts the header rules and the
+// generated code rely on.
+func TestSpecDescribesSquaresEndpoints(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi: got %q; want 3.0.3", doc.OpenAPI)
+	}
+	if doc.Info.Version != squareoauth.DefaultSquareVersion {
+		t.Errorf("info.version %q differs from DefaultSquareVersion %q", doc.Info.Version, squareoauth.DefaultSquareVersion)
+	}
+	tests := []struct {
+		path, operationID, scheme string
+		hasBody                   bool
+	}{
+		{"/oauth2/token", "ObtainToken", "", true},
+		{"/oauth2/revoke", "RevokeToken", "oauth2ClientSecret", true},
+		{"/oauth2/token/status", "RetrieveTokenStatus", "accessToken", false},
+	}
+	if got := doc.Paths.Len(); got != len(tests) {
+		t.Errorf("paths: got %d; want exactly %d", got, len(tests))
+	}
+	for _, tt := range tests {
+		item := doc.Paths.Value(tt.path)
+		if item == nil || item.Post == nil || len(item.Operations()) != 1 {
+			t.Errorf("%s: want exactly one operation, POST", tt.path)
+			continue
+		}
+		op := item.Post
+		if op.OperationID != tt.operationID {
+			t.Errorf("%s: operationId %q; want %q", tt.path, op.OperationID, tt.operationID)
+		}
+		if len(op.Parameters) != 0 || len(item.Parameters) != 0 {
+			t.Errorf("%s: declares parameters; headers belong in securitySchemes and editors", tt.path)
+		}
+		if (op.RequestBody != nil) != tt.hasBody {
+			t.Errorf("%s: has request body = %v; want %v", tt.path, op.RequestBody != nil, tt.hasBody)
+		}
+		var schemes []string
+		if op.Security != nil {
+			for _, req := range *op.Security {
+				for name := range req {
+					schemes = append(schemes, name)
+				}
+			}
+		} else {
+			t.Errorf("%s: security unset; want it explicit", tt.path)
+		}
+		if got := strings.Join(schemes, ","); got != tt.scheme {
+			t.Errorf("%s: security %q; want %q", tt.path, got, tt.scheme)
+		}
+		for _, status := range []string{"200", "4XX", "5XX"} {
+			if op.Responses.Value(status) == nil {
+				t.Errorf("%s: no %s response declared", tt.path, status)
+			}
+		}
+	}
+	if s := doc.Components.SecuritySchemes["oauth2ClientSecret"].Value; s.Type != "apiKey" || s.In != "header" || s.Name != "Authorization" {
+		t.Errorf("oauth2ClientSecret: got %+v; want an apiKey in the Authorization header", s)
+	}
+	if s := doc.Components.SecuritySchemes["accessToken"].Value; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("accessToken: got %+v; want http bearer", s)
+	}
+}
+
+// TestGeneratedCodeNeedsOnlyTheStandardLibrary guards the promise in
+// api/README.md: importers of this package download nothing else.
+func TestGeneratedCodeNeedsOnlyTheStandardLibrary(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+				t.Errorf("%s imports %s; the library must need only the standard library", name, path)
+			}
+		}
+	}
+	gomod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(gomod), "oapi-codegen") {
+		t.Errorf("go.mod mentions oapi-codegen; the generator and its runtime stay out of the library module")
+	}
+}
