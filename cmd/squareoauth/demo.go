@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+
+	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/fakesquare"
+)
+
+// The fake application and seller the demo uses when no environment is given.
+const (
+	demoClientID     = "sq0idp-demo-application"
+	demoClientSecret = "sq0csp-demo-secret-never-printed"
+	demoMerchantID   = "MLDEMO0MERCHANT"
+)
+
+var demoScopes = []string{"MERCHANT_PROFILE_READ", "PAYMENTS_READ"}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := fs.String("env", "fake", `where to run: "fake" (in-process), "sandbox", "production" or a base URL`)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: squareoauth demo [--env fake|sandbox|production|URL]
+
+Walks the OAuth flow: authorization code → token → status → refresh →
+revoke → status again. With --env other than fake, the credentials come from
+SQUARE_CLIENT_ID, SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "squareoauth demo: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+
+	cfg, code, cleanup, err := demoTarget(*env, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
+		return exitUsage
+	}
+	defer cleanup()
+	c, err := squareoauth.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
+		return exitUsage
+	}
+	if err := walkFlow(ctx, c, code, stdout); err != nil {
+		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// demoTarget returns the Config and authorization code for env. For the fake
+// it starts one and simulates the seller's consent.
+func demoTarget(env string, getenv func(string) string) (squareoauth.Config, string, func(), error) {
+	if env == "fake" {
+		fake := fakesquare.New(fakesquare.App{ClientID: demoClientID, ClientSecret: demoClientSecret})
+		srv := httptest.NewServer(fake)
+		cfg := squareoauth.Config{ClientID: demoClientID, ClientSecret: demoClientSecret, BaseURL: srv.URL}
+		return cfg, fake.Authorize(demoMerchantID, demoScopes...), srv.Close, nil
+	}
+	baseURL := env
+	switch env {
+	case "sandbox":
+		baseURL = squareoauth.SandboxURL
+	case "production":
+		baseURL = squareoauth.ProductionURL
+	}
+	cfg := squareoauth.Config{
+		ClientID:     getenv("SQUARE_CLIENT_ID"),
+		ClientSecret: getenv("SQUARE_CLIENT_SECRET"),
+		BaseURL:      baseURL,
+	}
+	code := getenv("SQUARE_AUTH_CODE")
+	for name, v := range map[string]string{"SQUARE_CLIENT_ID": cfg.ClientID, "SQUARE_CLIENT_SECRET": cfg.ClientSecret, "SQUARE_AUTH_CODE": code} {
+		if v == "" {
+			return cfg, "", nil, fmt.Errorf("%s is not set (--env %s needs SQUARE_CLIENT_ID, SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE)", name, env)
+		}
+	}
+	return cfg, code, func() {}, nil
+}
+
+// walkFlow runs the steps after the seller's consent and prints each with secrets redacted.
+func walkFlow(ctx context.Context, c *squareoauth.Client, code string, out io.Writer) error {
+	fmt.Fprintf(out, "0. Seller consent: authorization code %s\n", mask(code))
+	tok, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
+		GrantType: squareoauth.GrantTypeAuthorizationCode,
+		Code:      code,
+	})
+	if err != nil {
+		return fmt.Errorf("exchanging the authorization code: %w", err)
+	}
+	fmt.Fprintf(out, "1. ObtainToken (authorization_code): access token %s for merchant %s, expires %s\n",
+		mask(tok.AccessToken), tok.MerchantID, tok.ExpiresAt)
+
+	st, err := c.RetrieveTokenStatus(ctx, tok.AccessToken)
+	if err != nil {
+		return fmt.Errorf("checking the token: %w", err)
+	}
+	fmt.Fprintf(out, "2. RetrieveTokenStatus: scopes %v, expires %s\n", st.Scopes, st.ExpiresAt)
+
+	refreshed, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
+		GrantType:    squareoauth.GrantTypeRefreshToken,
+		RefreshToken: tok.RefreshToken,
+	})
+	if err != nil {
+		return fmt.Errorf("refreshing: %w", err)
+	}
+	fmt.Fprintf(out, "3. ObtainToken (refresh_token): new access token %s, expires %s\n",
+		mask(refreshed.AccessToken), refreshed.ExpiresAt)
+
+	if _, err := c.RevokeToken(ctx, squareoauth.RevokeTokenRequest{AccessToken: refreshed.AccessToken}); err != nil {
+		return fmt.Errorf("revoking: %w", err)
+	}
+	fmt.Fprintln(out, "4. RevokeToken: every token of this application for the merchant is revoked")
+
+	_, err = c.RetrieveTokenStatus(ctx, refreshed.AccessToken)
+	var e *squareoauth.Error
+	if !errors.As(err, &e) || !e.HasCode("UNAUTHORIZED") {
+		return fmt.Errorf("the revoked token should be UNAUTHORIZED, got: %v", err)
+	}
+	fmt.Fprintf(out, "5. RetrieveTokenStatus after revoke: %v\n", err)
+	return nil
+}
+
+// mask shows enough of a token to tell tokens apart in a log, never the
+// secret part.
+func mask(token string) string {
+	if len(token) < 16 {
+		return "[REDACTED]"
+	}
+	return token[:4] + "…[REDACTED]"
+}
