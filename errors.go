@@ -90,24 +90,6 @@ func (e *Error) HasCode(code string) bool {
 	return false
 }
 
-// newError builds the *Error for an answer whose body has been read (and
-// redacted) already.
-func newError(resp *http.Response, body []byte, truncated bool) *Error {
-	e := &Error{
-		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
-		Body:       body,
-		Errors:     decodeErrorBody(body),
-	}
-	if len(e.Errors) == 0 {
-		e.problem = describeBody(resp.Header.Get("Content-Type"), body)
-	}
-	if truncated {
-		e.problem = joinProblem(e.problem, "body truncated at 1 MiB")
-	}
-	return e
-}
-
 // decodeErrorBody reads either of Square's error shapes; anything else
 // (HTML, plain text, broken JSON) yields no details, never an error.
 func decodeErrorBody(body []byte) []ErrorDetail {

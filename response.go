@@ -19,14 +19,15 @@ const drainLimit = 64 << 10
 type answer interface {
 	// failure returns the errors the body carries, or what it lacks.
 	failure() (details []ErrorDetail, problem string)
-	// credentials returns the secrets the body issues, to keep them out of
-	// an *Error that quotes the body.
-	credentials() []string
 }
+
+// credentialKeys are the JSON fields whose values are secrets, whichever
+// answer carries them.
+var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token"}
 
 // finish turns the outcome of one generated call into out, or an error. It
 // always closes the body. secrets are the credentials the request carried;
-// they, and any the answer issued, are redacted from an *Error.
+// they, and any the answer carries, are redacted from an *Error.
 func finish(ctx context.Context, op string, resp *http.Response, err error, out answer, secrets []string) error {
 	if err != nil {
 		return wrapTransport(ctx, op, err)
@@ -37,28 +38,63 @@ func finish(ctx context.Context, op string, resp *http.Response, err error, out 
 		return wrapTransport(ctx, op+": reading response", readErr)
 	}
 	if !success {
-		e := newError(resp, redact(body, secrets), truncated)
+		e := failedAnswer(resp, body, truncated, decodeErrorBody(body), "", secrets)
 		if readErr != nil {
 			e.problem = joinProblem(e.problem, "body cut short")
 		}
 		return e
 	}
-	e := &Error{StatusCode: resp.StatusCode, Header: resp.Header}
-	if e.problem = decodeSuccess(body, truncated, out); e.problem == "" {
-		e.Errors, e.problem = out.failure()
-		if e.Errors == nil && e.problem == "" {
-			return nil
+	problem := decodeSuccess(body, truncated, out)
+	var details []ErrorDetail
+	if problem == "" {
+		details, problem = out.failure()
+	}
+	if len(details) == 0 && problem == "" {
+		return nil
+	}
+	if len(details) > 0 {
+		problem = joinProblem(problem, "a success status carried errors")
+	}
+	return failedAnswer(resp, body, truncated, details, problem, secrets)
+}
+
+// failedAnswer builds the *Error for an answer, redacting the credentials
+// the request carried and any the body carries from everything it keeps.
+func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, secrets []string) *Error {
+	secrets = append(secrets, credentialsIn(body)...)
+	for i := range details {
+		details[i].Detail = string(redact([]byte(details[i].Detail), secrets))
+	}
+	if len(details) == 0 && problem == "" {
+		problem = describeBody(resp.Header.Get("Content-Type"), body)
+	}
+	if truncated && resp.StatusCode/100 != 2 {
+		problem = joinProblem(problem, "body truncated at 1 MiB")
+	}
+	return &Error{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		Errors:     details,
+		Body:       redact(body, secrets),
+		problem:    problem,
+	}
+}
+
+// credentialsIn returns the values of credentialKeys at the top level of a
+// JSON object body; nothing for any other body.
+func credentialsIn(body []byte) []string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return nil
+	}
+	var found []string
+	for _, key := range credentialKeys {
+		var v string
+		if json.Unmarshal(fields[key], &v) == nil && v != "" {
+			found = append(found, v)
 		}
-		secrets = append(secrets, out.credentials()...)
 	}
-	if len(e.Errors) > 0 {
-		e.problem = joinProblem(e.problem, "a success status carried errors")
-	}
-	for i := range e.Errors {
-		e.Errors[i].Detail = string(redact([]byte(e.Errors[i].Detail), secrets))
-	}
-	e.Body = redact(body, secrets)
-	return e
+	return found
 }
 
 // decodeSuccess decodes a 2xx body into out, or says why it cannot.
@@ -119,10 +155,6 @@ func (r *ObtainTokenResponse) failure() ([]ErrorDetail, string) {
 	return r.Errors, ""
 }
 
-func (r *ObtainTokenResponse) credentials() []string {
-	return []string{r.AccessToken, r.RefreshToken}
-}
-
 func (r *RevokeTokenResponse) failure() ([]ErrorDetail, string) {
 	if len(r.Errors) == 0 && !r.Success {
 		return nil, `"success" is not true`
@@ -130,10 +162,6 @@ func (r *RevokeTokenResponse) failure() ([]ErrorDetail, string) {
 	return r.Errors, ""
 }
 
-func (r *RevokeTokenResponse) credentials() []string { return nil }
-
 func (r *RetrieveTokenStatusResponse) failure() ([]ErrorDetail, string) {
 	return r.Errors, ""
 }
-
-func (r *RetrieveTokenStatusResponse) credentials() []string { return nil }
