@@ -18,7 +18,14 @@ import "context"
 // ObtainToken never retries: an authorization code and a PKCE refresh token
 // are single-use, and a repeated request could spend them.
 func (c *Client) ObtainToken(ctx context.Context, req ObtainTokenRequest) (*ObtainTokenResponse, error) {
-	req, err := c.prepareObtainToken(req)
+	return c.obtainToken(ctx, req, true)
+}
+
+// obtainToken is ObtainToken; fillSecret false keeps Config.ClientSecret
+// out of the request, for refreshing a PKCE token in a Client that also has
+// a secret.
+func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSecret bool) (*ObtainTokenResponse, error) {
+	req, err := c.prepareObtainToken(req, fillSecret)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
@@ -168,4 +170,73 @@ func ExampleInputError() {
 	// Output:
 	// ObtainTokenRequest.RefreshToken
 	// squareoauth: ObtainTokenRequest.RefreshToken is empty
+}
+
+func ExampleClient_AuthorizeURL() {
+	c, err := squareoauth.New(squareoauth.Config{ClientID: "sq0idp-your-application-id", BaseURL: squareoauth.SandboxURL})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// With PKCE, keep the verifier in the user's session next to the state,
+	// and send oauth2.S256ChallengeFromVerifier(verifier) as CodeChallenge.
+	u, err := c.AuthorizeURL(squareoauth.AuthorizeOptions{
+		Scopes: []string{"MERCHANT_PROFILE_READ", "PAYMENTS_READ"},
+		State:  "c2a4e1f0b37d", // random per login, kept in the user's session
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(u)
+	// Output: https://connect.squareupsandbox.com/oauth2/authorize?client_id=sq0idp-your-application-id&scope=MERCHANT_PROFILE_READ+PAYMENTS_READ&state=c2a4e1f0b37d
+}
+
+func ExampleParseCallback() {
+	// In the redirect handler: r.URL.Query(), and the state saved in the
+	// user's session when the authorization started.
+	query, _ := url.ParseQuery("code=sq0cgb-from-square&state=c2a4e1f0b37d")
+	code, err := squareoauth.ParseCallback(query, "c2a4e1f0b37d")
+	fmt.Println(code, err)
+
+	denied, _ := url.ParseQuery("error=access_denied&error_description=user_denied&state=c2a4e1f0b37d")
+	_, err = squareoauth.ParseCallback(denied, "c2a4e1f0b37d")
+	var ce *squareoauth.CallbackError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Code, ce.Description)
+	}
+	// Output:
+	// sq0cgb-from-square <nil>
+	// access_denied user_denied
+}
+
+func ExampleClient_TokenSource() {
+	c, square, done := exampleSquare()
+	defer done()
+	ctx := context.Background()
+	resp, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
+		GrantType: squareoauth.GrantTypeAuthorizationCode,
+		Code:      square.Authorize(exampleMerchant),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := resp.Token()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	ts := c.TokenSource(tok, squareoauth.OnRefresh(func(ctx context.Context, t squareoauth.Token) error {
+		return nil // store t (it may carry a new refresh token) before it is used
+	}))
+	// ts is an oauth2.TokenSource: oauth2.NewClient(ctx, ts) sends Square's
+	// access token on every request and refreshes it ahead of expiry.
+	current, err := ts.TokenContext(ctx)
+	fmt.Println(current.MerchantID, err)
+	fmt.Println("printing shows the token:", strings.Contains(fmt.Sprint(current), current.AccessToken))
+	// Output:
+	// MLEXAMPLE0001 <nil>
+	// printing shows the token: false
 }

@@ -20,10 +20,14 @@ func (c *Client) String() string {
 func (c *Client) GoString() string { return c.String() }
 
 func describe(kind, clientID, clientSecret, baseURL, squareVersion string) string {
-	secret := `""`
-	if clientSecret != "" {
-		secret = "[REDACTED]"
-	}
 	return fmt.Sprintf("squareoauth.%s{ClientID:%q, ClientSecret:%s, BaseURL:%q, SquareVersion:%q}",
-		kind, clientID, secret, baseURL, squareVersion)
+		kind, clientID, mark(clientSecret), baseURL, squareVersion)
+}
+
+// mark says whether a secret is set, without showing it.
+func mark(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[REDACTED]"
 }

@@ -135,9 +135,35 @@ func invalidCredentialRune(r rune) bool {
 	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 }
 
+// checkScopes refuses an empty scope or one with whitespace, which would
+// merge with its neighbour in the space-separated form.
+func checkScopes(field string, scopes []string) error {
+	for _, s := range scopes {
+		if s == "" || strings.IndexFunc(s, invalidCredentialRune) >= 0 {
+			return inputErr(field, "holds an empty scope or one with whitespace")
+		}
+	}
+	return nil
+}
+
+// checkRedirectURI accepts an empty value or an absolute URL within
+// Square's length limit.
+func checkRedirectURI(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(v) > maxRedirectURILen {
+		return inputErr(field, "is too long")
+	}
+	if u, err := url.Parse(v); err != nil || !u.IsAbs() {
+		return inputErr(field, "must be an absolute URL")
+	}
+	return nil
+}
+
 // prepareObtainToken fills client_id and, for the code flow, client_secret
 // from the Client, then checks the request against the grant's rules.
-func (c *Client) prepareObtainToken(req ObtainTokenRequest) (ObtainTokenRequest, error) {
+func (c *Client) prepareObtainToken(req ObtainTokenRequest, fillSecret bool) (ObtainTokenRequest, error) {
 	const t = "ObtainTokenRequest."
 	if req.ClientID == "" {
 		req.ClientID = c.clientID
@@ -145,7 +171,7 @@ func (c *Client) prepareObtainToken(req ObtainTokenRequest) (ObtainTokenRequest,
 	// The code flow authenticates with the secret; PKCE proves possession
 	// with the verifier instead. A refresh without any secret (a PKCE-only
 	// application leaves Config.ClientSecret empty) is a PKCE refresh.
-	if req.ClientSecret == "" && req.CodeVerifier == "" {
+	if req.ClientSecret == "" && req.CodeVerifier == "" && fillSecret {
 		req.ClientSecret = c.clientSecret
 	}
 	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
@@ -156,18 +182,11 @@ func (c *Client) prepareObtainToken(req ObtainTokenRequest) (ObtainTokenRequest,
 			return req, err
 		}
 	}
-	if req.RedirectURI != "" {
-		if utf8.RuneCountInString(req.RedirectURI) > maxRedirectURILen {
-			return req, inputErr(t+"RedirectURI", "is too long")
-		}
-		if u, err := url.Parse(req.RedirectURI); err != nil || !u.IsAbs() {
-			return req, inputErr(t+"RedirectURI", "must be an absolute URL")
-		}
+	if err := checkRedirectURI(t+"RedirectURI", req.RedirectURI); err != nil {
+		return req, err
 	}
-	for _, s := range req.Scopes {
-		if s == "" || strings.IndexFunc(s, invalidCredentialRune) >= 0 {
-			return req, inputErr(t+"Scopes", "holds an empty scope or one with whitespace")
-		}
+	if err := checkScopes(t+"Scopes", req.Scopes); err != nil {
+		return req, err
 	}
 	switch req.GrantType {
 	case GrantTypeAuthorizationCode:

@@ -1,0 +1,291 @@
+package squareoauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Refresh timing. Square advises renewing access tokens every 7 days or
+// less, so a 30-day token is refreshed once fewer than 23 days are left, and
+// a 24-hour one once less than a quarter of its life is left.
+const (
+	defaultRefreshMargin    = 23 * 24 * time.Hour
+	shortLivedRefreshMargin = 6 * time.Hour
+	// expiryDelta treats a token as expired a little early, so that it does
+	// not expire on the way to Square.
+	expiryDelta = 10 * time.Second
+	// retryEarlyRefreshAfter spaces the attempts of an early refresh that
+	// failed for a passing reason while the access token still works.
+	retryEarlyRefreshAfter = 30 * time.Second
+)
+
+// TokenSource hands out a seller's access token and refreshes it ahead of
+// expiry through ObtainToken's refresh_token grant. It implements
+// oauth2.TokenSource, so oauth2.NewClient and the libraries built on
+// golang.org/x/oauth2 can use it, and TokenContext is the same with a
+// context. It is safe for concurrent use: however many goroutines ask at
+// once, one refresh request is made and the others wait for its result.
+//
+// Give each seller's token one TokenSource and keep it: with PKCE, each
+// refresh spends the refresh token and Square returns a new one, so two
+// holders of the same refresh token would race and one would lose the
+// authorization. Persist refreshed tokens with OnRefresh.
+//
+// While the access token still works, an early refresh that fails for a
+// passing reason (network, 5xx, 429) is retried 30 seconds later and the
+// current token is returned meanwhile. A refresh Square refuses (the
+// refresh token is revoked, expired or spent) is a *RefreshError, returned
+// from then on without another request: the seller must authorize again.
+type TokenSource struct {
+	client    *Client
+	margin    time.Duration // negative: by token kind
+	onRefresh func(context.Context, Token) error
+	state     atomic.Pointer[sourceState]
+	// refreshing is a one-slot lock held while refreshing; unlike a mutex,
+	// a waiter can give up when its context ends.
+	refreshing chan struct{}
+}
+
+// sourceState is an immutable snapshot, swapped whole so that the fast path
+// is one atomic load.
+type sourceState struct {
+	tok Token
+	// oauth2 is tok as oauth2 wants it. Its Expiry is refreshAt, so that an
+	// oauth2.ReuseTokenSource in front of this one asks again in time.
+	oauth2    *oauth2.Token
+	refreshAt time.Time
+	unsaved   bool  // OnRefresh has not yet succeeded for tok
+	err       error // a permanent refusal, returned from now on
+}
+
+// ready reports whether the snapshot can be handed out without locking.
+func (st *sourceState) ready(now time.Time) bool {
+	return st.err == nil && !st.unsaved && now.Before(st.refreshAt)
+}
+
+// TokenSourceOption configures a TokenSource.
+type TokenSourceOption func(*TokenSource)
+
+// RefreshMargin makes the TokenSource refresh once the access token has less
+// than d left, instead of the default (23 days for a 30-day token, 6 hours
+// for a short-lived one).
+func RefreshMargin(d time.Duration) TokenSourceOption {
+	return func(s *TokenSource) { s.margin = max(d, 0) }
+}
+
+// OnRefresh calls fn with every refreshed token before it is handed out, to
+// store it. If fn fails, the TokenSource keeps the new token in memory (the
+// old refresh token may already be spent) and the call returns fn's error,
+// wrapped; every later call tries fn again first and fails the same way
+// until fn succeeds, so a storage outage is seen and no token is lost.
+func OnRefresh(fn func(context.Context, Token) error) TokenSourceOption {
+	return func(s *TokenSource) { s.onRefresh = fn }
+}
+
+// TokenSource returns a TokenSource that starts from tok and refreshes it
+// with c.
+func (c *Client) TokenSource(tok Token, opts ...TokenSourceOption) *TokenSource {
+	s := &TokenSource{client: c, margin: -1, refreshing: make(chan struct{}, 1)}
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.state.Store(s.snapshot(tok))
+	return s
+}
+
+// Token returns a valid access token, refreshing it first when it is due. It
+// implements oauth2.TokenSource, which has no context: prefer TokenContext.
+func (s *TokenSource) Token() (*oauth2.Token, error) {
+	st, err := s.current(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return st.oauth2, nil
+}
+
+// TokenContext returns the current Token, refreshing it first when it is
+// due. ctx bounds the wait for another caller's refresh and the refresh
+// request itself.
+func (s *TokenSource) TokenContext(ctx context.Context) (Token, error) {
+	st, err := s.current(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	return st.tok, nil
+}
+
+func (s *TokenSource) current(ctx context.Context) (*sourceState, error) {
+	if st := s.state.Load(); st.ready(time.Now()) {
+		return st, nil
+	}
+	select {
+	case s.refreshing <- struct{}{}:
+		defer func() { <-s.refreshing }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("squareoauth: waiting for a token refresh: %w", ctx.Err())
+	}
+	// Another caller may have refreshed, failed or saved while this one waited.
+	st := s.state.Load()
+	switch now := time.Now(); {
+	case st.err != nil:
+		return nil, st.err
+	case st.unsaved:
+		return s.save(ctx, st.tok)
+	case st.ready(now):
+		return st, nil
+	}
+	return s.refresh(ctx, st)
+}
+
+// refresh spends st's refresh token for a new token. The caller holds the
+// refreshing lock.
+func (s *TokenSource) refresh(ctx context.Context, st *sourceState) (*sourceState, error) {
+	now := time.Now()
+	usable := now.Before(st.tok.ExpiresAt.Add(-expiryDelta))
+	if reason := cannotRefresh(st.tok, now); reason != "" {
+		if usable {
+			return st, nil // nothing to do until it expires
+		}
+		return nil, s.fail(&RefreshError{reason: reason})
+	}
+	// A PKCE refresh token goes without the secret, even when the Client
+	// has one: Square then rotates it, as the PKCE flow expects.
+	pkce := !st.tok.RefreshTokenExpiresAt.IsZero()
+	resp, err := s.client.obtainToken(ctx, ObtainTokenRequest{
+		GrantType:    GrantTypeRefreshToken,
+		RefreshToken: st.tok.RefreshToken,
+	}, !pkce)
+	if err != nil {
+		if refused(err) {
+			return nil, s.fail(&RefreshError{err: err})
+		}
+		if usable {
+			return s.retryLater(st, now), nil
+		}
+		return nil, fmt.Errorf("squareoauth: refreshing the token: %w", err)
+	}
+	next, err := resp.Token()
+	if err != nil {
+		// Square issued tokens this package cannot date. Keep the new
+		// refresh token, which may have replaced the spent one, so that the
+		// next call can try again.
+		kept := *st
+		if resp.RefreshToken != "" {
+			kept.tok.RefreshToken = resp.RefreshToken
+		}
+		s.state.Store(&kept)
+		return nil, err
+	}
+	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
+		next.RefreshToken = st.tok.RefreshToken
+		next.RefreshTokenExpiresAt = st.tok.RefreshTokenExpiresAt
+	}
+	if next.MerchantID == "" {
+		next.MerchantID = st.tok.MerchantID
+	}
+	return s.save(ctx, next)
+}
+
+// retryLater keeps handing out st's still-valid token after a failed early
+// refresh, and asks again after retryEarlyRefreshAfter.
+func (s *TokenSource) retryLater(st *sourceState, now time.Time) *sourceState {
+	later := *st
+	later.refreshAt = now.Add(retryEarlyRefreshAfter)
+	if expires := st.tok.ExpiresAt.Add(-expiryDelta); expires.Before(later.refreshAt) {
+		later.refreshAt = expires
+	}
+	later.oauth2 = withExpiry(st.tok, later.refreshAt)
+	s.state.Store(&later)
+	return &later
+}
+
+// save stores tok as the current token and hands it to OnRefresh. The
+// caller holds the refreshing lock.
+func (s *TokenSource) save(ctx context.Context, tok Token) (*sourceState, error) {
+	st := s.snapshot(tok)
+	if s.onRefresh != nil {
+		if err := s.onRefresh(ctx, tok); err != nil {
+			st.unsaved = true
+			s.state.Store(st)
+			return nil, fmt.Errorf("squareoauth: the token was refreshed but OnRefresh failed (it is kept and saving is retried on the next call): %w", err)
+		}
+	}
+	s.state.Store(st)
+	return st, nil
+}
+
+// fail records a permanent refusal.
+func (s *TokenSource) fail(err *RefreshError) error {
+	st := *s.state.Load()
+	st.err = err
+	s.state.Store(&st)
+	return err
+}
+
+func (s *TokenSource) snapshot(tok Token) *sourceState {
+	margin := s.margin
+	if margin < 0 {
+		margin = defaultRefreshMargin
+		if tok.ShortLived {
+			margin = shortLivedRefreshMargin
+		}
+	}
+	refreshAt := tok.ExpiresAt.Add(-max(margin, expiryDelta))
+	return &sourceState{tok: tok, oauth2: withExpiry(tok, refreshAt), refreshAt: refreshAt}
+}
+
+func withExpiry(tok Token, expiry time.Time) *oauth2.Token {
+	o := tok.oauth2Token()
+	o.Expiry = expiry
+	return o
+}
+
+// cannotRefresh says why tok cannot be refreshed at all, or "".
+func cannotRefresh(tok Token, now time.Time) string {
+	switch {
+	case tok.RefreshToken == "":
+		return "the token has no refresh token"
+	case !tok.RefreshTokenExpiresAt.IsZero() && !now.Before(tok.RefreshTokenExpiresAt):
+		return "the refresh token expired"
+	}
+	return ""
+}
+
+// refused reports whether Square refused the refresh for good: a 4xx other
+// than a timeout or a rate limit. An InputError (a malformed stored token)
+// is for good too.
+func refused(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		s := e.StatusCode
+		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests
+	}
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// RefreshError reports that a TokenSource can no longer refresh its token:
+// Square refused the refresh token (revoked, expired or already spent), or
+// there is none. It is permanent; the seller must authorize the application
+// again. When Square refused, errors.As also finds its *Error.
+type RefreshError struct {
+	err    error
+	reason string
+}
+
+// Error implements error.
+func (e *RefreshError) Error() string {
+	if e.err != nil {
+		return "squareoauth: the refresh was refused; the seller must authorize again: " + e.err.Error()
+	}
+	return "squareoauth: cannot refresh: " + e.reason + "; the seller must authorize again"
+}
+
+// Unwrap returns Square's *Error, if any.
+func (e *RefreshError) Unwrap() error { return e.err }

@@ -1,0 +1,411 @@
+package squareoauth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/fakesquare"
+	"golang.org/x/oauth2"
+)
+
+const tokenPath = "/oauth2/token"
+
+// token returns a real token from the fake, its expiry moved to leave
+// "left" of its life, so that the TokenSource's timing can be tested
+// without a clock.
+func (f fixture) token(t *testing.T, left time.Duration) squareoauth.Token {
+	t.Helper()
+	tok, err := f.obtain(t).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.ExpiresAt = time.Now().Add(left)
+	return tok
+}
+
+// pkceToken is like token for the PKCE flow.
+func (f fixture) pkceToken(t *testing.T, left time.Duration) squareoauth.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	resp, err := f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+		GrantType:    squareoauth.GrantTypeAuthorizationCode,
+		Code:         f.fake.AuthorizePKCE(testMerchantID, oauth2.S256ChallengeFromVerifier(verifier)),
+		CodeVerifier: verifier,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := resp.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.ExpiresAt = time.Now().Add(left)
+	return tok
+}
+
+func TestObtainTokenResponseToken(t *testing.T) {
+	t.Parallel()
+	good := squareoauth.ObtainTokenResponse{AccessToken: "EAAA-a", RefreshToken: "EQAA-r", MerchantID: "M1234567",
+		ExpiresAt: "2025-04-03T18:31:06Z", RefreshTokenExpiresAt: "2025-06-02T18:31:06+02:00", ShortLived: true}
+	tok, err := good.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := squareoauth.Token{AccessToken: "EAAA-a", RefreshToken: "EQAA-r", MerchantID: "M1234567",
+		ExpiresAt:             time.Date(2025, 4, 3, 18, 31, 6, 0, time.UTC),
+		RefreshTokenExpiresAt: time.Date(2025, 6, 2, 16, 31, 6, 0, time.UTC), ShortLived: true}
+	if tok.AccessToken != want.AccessToken || tok.RefreshToken != want.RefreshToken || tok.MerchantID != want.MerchantID ||
+		!tok.ExpiresAt.Equal(want.ExpiresAt) || !tok.RefreshTokenExpiresAt.Equal(want.RefreshTokenExpiresAt) || !tok.ShortLived {
+		t.Errorf("got %+v; want %+v", tok, want)
+	}
+	for _, bad := range []squareoauth.ObtainTokenResponse{
+		{AccessToken: "EAAA-a", ExpiresAt: ""},
+		{AccessToken: "EAAA-a", ExpiresAt: "next tuesday"},
+		{AccessToken: "EAAA-a", ExpiresAt: "2025-04-03 18:31:06"},
+		{AccessToken: "EAAA-a", ExpiresAt: "2025-04-03T18:31:06Z", RefreshTokenExpiresAt: "soon"},
+	} {
+		if _, err := bad.Token(); err == nil {
+			t.Errorf("Token() of %+v: got no error; want one for the unparsable time", bad)
+		}
+	}
+}
+
+func TestTokenPrintsNoSecrets(t *testing.T) {
+	t.Parallel()
+	tok := squareoauth.Token{AccessToken: "EAAA-CANARY-access", RefreshToken: "EQAA-CANARY-refresh", MerchantID: "M1234567"}
+	assertNoSecrets(t, tok, tok.AccessToken, tok.RefreshToken)
+	assertNoSecrets(t, &tok, tok.AccessToken, tok.RefreshToken)
+	assertNoSecrets(t, []squareoauth.Token{tok}, tok.AccessToken, tok.RefreshToken)
+}
+
+// TestTokenSourceRefreshTiming checks when a refresh happens by default and
+// with RefreshMargin.
+func TestTokenSourceRefreshTiming(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	tests := []struct {
+		name        string
+		left        time.Duration
+		shortLived  bool
+		opts        []squareoauth.TokenSourceOption
+		wantRefresh bool
+	}{
+		{"30-day token, 24 days left", 24 * day, false, nil, false},
+		{"30-day token, 22 days left", 22 * day, false, nil, true},
+		{"short-lived, 7 hours left", 7 * time.Hour, true, nil, false},
+		{"short-lived, 5 hours left", 5 * time.Hour, true, nil, true},
+		{"expired", -time.Minute, false, nil, true},
+		{"margin 1h, 22 days left", 22 * day, false, []squareoauth.TokenSourceOption{squareoauth.RefreshMargin(time.Hour)}, false},
+		{"margin 1h, 50 minutes left", 50 * time.Minute, false, []squareoauth.TokenSourceOption{squareoauth.RefreshMargin(time.Hour)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			tok := f.token(t, tt.left)
+			tok.ShortLived = tt.shortLived
+			before := f.fake.Hits(tokenPath)
+			got, err := f.client.TokenSource(tok, tt.opts...).TokenContext(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			refreshed := f.fake.Hits(tokenPath) - before
+			if (refreshed == 1) != tt.wantRefresh || refreshed > 1 {
+				t.Fatalf("refresh requests: got %d; want refresh = %v", refreshed, tt.wantRefresh)
+			}
+			if tt.wantRefresh == (got.AccessToken == tok.AccessToken) {
+				t.Errorf("access token changed = %v; want %v", got.AccessToken != tok.AccessToken, tt.wantRefresh)
+			}
+		})
+	}
+}
+
+// TestTokenSourceSingleRefresh crosses the refresh point with 200 goroutines
+// and checks exactly one refresh request is made and everyone gets its token.
+func TestTokenSourceSingleRefresh(t *testing.T) {
+	t.Parallel()
+	for _, flow := range []string{"code", "pkce"} {
+		t.Run(flow, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			tok := f.token
+			if flow == "pkce" {
+				tok = f.pkceToken
+			}
+			old := tok(t, time.Hour)
+			var saved atomic.Int32
+			ts := f.client.TokenSource(old, squareoauth.OnRefresh(func(context.Context, squareoauth.Token) error {
+				saved.Add(1)
+				return nil
+			}))
+			before := f.fake.Hits(tokenPath)
+
+			const callers = 200
+			got := make([]squareoauth.Token, callers)
+			errs := make([]error, callers)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range callers {
+				wg.Go(func() {
+					<-start
+					if i%2 == 0 {
+						got[i], errs[i] = ts.TokenContext(t.Context())
+					} else {
+						o, err := ts.Token()
+						errs[i] = err
+						if err == nil {
+							got[i] = squareoauth.Token{AccessToken: o.AccessToken}
+						}
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			if n := f.fake.Hits(tokenPath) - before; n != 1 {
+				t.Fatalf("refresh requests: got %d; want exactly 1", n)
+			}
+			if n := saved.Load(); n != 1 {
+				t.Errorf("OnRefresh calls: got %d; want 1", n)
+			}
+			for i := range callers {
+				if errs[i] != nil || got[i].AccessToken != got[0].AccessToken || got[i].AccessToken == old.AccessToken {
+					t.Fatalf("caller %d: %v, %v; want the one new token", i, errs[i], got[i])
+				}
+			}
+		})
+	}
+}
+
+func TestTokenSourcePKCERotation(t *testing.T) {
+	t.Parallel()
+	f := setup(t) // the Client has a secret; a PKCE refresh must still not send it
+	old := f.pkceToken(t, time.Minute)
+	ts := f.client.TokenSource(old)
+	next, err := ts.TokenContext(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.RefreshToken == old.RefreshToken || next.RefreshTokenExpiresAt.IsZero() {
+		t.Fatalf("PKCE refresh kept the refresh token; want a rotated one")
+	}
+	if body := string(f.lastRequest(t).Body); strings.Contains(body, "client_secret") {
+		t.Errorf("PKCE refresh sent the client secret: %s", body)
+	}
+	// The rotated token replaced the old one at once: the next refresh
+	// spends the new one, and the old one is dead at Square.
+	_, err = f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+		GrantType: squareoauth.GrantTypeRefreshToken, RefreshToken: old.RefreshToken})
+	if e := asError(t, err); e.StatusCode/100 != 4 {
+		t.Errorf("old PKCE refresh token: %v; want refused", err)
+	}
+	again := f.client.TokenSource(squareoauth.Token{RefreshToken: next.RefreshToken,
+		RefreshTokenExpiresAt: next.RefreshTokenExpiresAt, ExpiresAt: time.Now()})
+	if _, err := again.TokenContext(t.Context()); err != nil {
+		t.Errorf("refreshing with the rotated token: %v", err)
+	}
+}
+
+func TestTokenSourceCodeFlowSendsSecret(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	next, err := f.client.TokenSource(f.token(t, time.Minute)).TokenContext(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(f.lastRequest(t).Body); !strings.Contains(body, `"client_secret":"`+testClientSecret+`"`) {
+		t.Errorf("code-flow refresh without the secret: %s", body)
+	}
+	assertNoSecrets(t, next, next.AccessToken, next.RefreshToken)
+}
+
+func TestTokenSourceOnRefreshFailure(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	storage := errors.New("database is down")
+	var fail atomic.Bool
+	fail.Store(true)
+	var stored []squareoauth.Token
+	ts := f.client.TokenSource(f.token(t, time.Minute), squareoauth.OnRefresh(func(_ context.Context, tok squareoauth.Token) error {
+		if fail.Load() {
+			return storage
+		}
+		stored = append(stored, tok)
+		return nil
+	}))
+
+	for range 2 {
+		if _, err := ts.TokenContext(t.Context()); !errors.Is(err, storage) {
+			t.Fatalf("got %v; want the OnRefresh error", err)
+		}
+	}
+	fail.Store(false)
+	tok, err := ts.TokenContext(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := f.fake.Hits(tokenPath); hits != 2 { // the initial exchange, then one refresh
+		t.Errorf("token requests: got %d; want 2 (the refreshed token is kept, not fetched again)", hits)
+	}
+	if len(stored) != 1 || stored[0].AccessToken != tok.AccessToken {
+		t.Errorf("stored %v; want the one refreshed token", stored)
+	}
+}
+
+func TestTokenSourceRefusedRefreshIsPermanent(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	tok := f.token(t, time.Minute)
+	if _, err := f.client.RevokeToken(t.Context(), squareoauth.RevokeTokenRequest{AccessToken: tok.AccessToken}); err != nil {
+		t.Fatal(err)
+	}
+	ts := f.client.TokenSource(tok)
+	before := f.fake.Hits(tokenPath)
+	for range 3 {
+		_, err := ts.TokenContext(t.Context())
+		var re *squareoauth.RefreshError
+		if !errors.As(err, &re) {
+			t.Fatalf("got %v; want a *RefreshError", err)
+		}
+		if e := asError(t, err); e.StatusCode/100 != 4 {
+			t.Errorf("wrapped *Error: %v; want Square's 4xx", e)
+		}
+		assertNoSecrets(t, err, tok.AccessToken, tok.RefreshToken, testClientSecret)
+	}
+	if _, err := ts.Token(); err == nil {
+		t.Errorf("oauth2 Token(): got no error after a refused refresh")
+	}
+	if n := f.fake.Hits(tokenPath) - before; n != 1 {
+		t.Errorf("refresh requests: got %d; want 1 (a refusal is not retried)", n)
+	}
+}
+
+func TestTokenSourceWithoutRefreshToken(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	valid := squareoauth.Token{AccessToken: "EAAA-still-valid", ExpiresAt: time.Now().Add(time.Hour)}
+	if got, err := f.client.TokenSource(valid).TokenContext(t.Context()); err != nil || got.AccessToken != valid.AccessToken {
+		t.Errorf("valid token without refresh token: %v, %v; want it handed out", got, err)
+	}
+	expired := squareoauth.Token{AccessToken: "EAAA-expired", ExpiresAt: time.Now().Add(-time.Hour)}
+	var re *squareoauth.RefreshError
+	if _, err := f.client.TokenSource(expired).TokenContext(t.Context()); !errors.As(err, &re) {
+		t.Errorf("expired token without refresh token: %v; want a *RefreshError", err)
+	}
+	if n := f.fake.Hits(tokenPath); n != 0 {
+		t.Errorf("requests: got %d; want 0", n)
+	}
+}
+
+func TestTokenSourcePassingFailure(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	unavailable := fakesquare.Fault{Status: http.StatusServiceUnavailable, Header: jsonHeader(), Body: []byte(`{}`)}
+
+	// Still valid: the current token is handed out and the refresh waits.
+	early := f.token(t, time.Hour)
+	ts := f.client.TokenSource(early)
+	f.fake.InjectFault(tokenPath, unavailable)
+	before := f.fake.Hits(tokenPath)
+	for range 3 {
+		got, err := ts.TokenContext(t.Context())
+		if err != nil || got.AccessToken != early.AccessToken {
+			t.Fatalf("got %v, %v; want the still-valid token", got, err)
+		}
+	}
+	if n := f.fake.Hits(tokenPath) - before; n != 1 {
+		t.Errorf("refresh attempts: got %d; want 1 until the retry delay passes", n)
+	}
+
+	// Expired: the failure is returned, and it is not permanent.
+	late := f.token(t, -time.Minute)
+	ts = f.client.TokenSource(late)
+	f.fake.InjectFault(tokenPath, unavailable)
+	_, err := ts.TokenContext(t.Context())
+	var re *squareoauth.RefreshError
+	if e := asError(t, err); e.StatusCode != http.StatusServiceUnavailable || errors.As(err, &re) {
+		t.Fatalf("got %v; want the 503, not a *RefreshError", err)
+	}
+	if _, err := ts.TokenContext(t.Context()); err != nil {
+		t.Errorf("after the outage: %v; want a refreshed token", err)
+	}
+}
+
+func TestTokenSourceWaitHonoursContext(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ts := f.client.TokenSource(f.token(t, -time.Minute))
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Delay: 2 * time.Second, Header: jsonHeader(), Body: []byte(`{}`)})
+	slow := make(chan error, 1)
+	go func() {
+		_, err := ts.TokenContext(t.Context())
+		slow <- err
+	}()
+	for f.fake.Hits(tokenPath) < 2 { // the refresh is under way
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := ts.TokenContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiter: got %v; want context.DeadlineExceeded", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("the waiter waited %v for a refresh after its context ended", waited)
+	}
+	if err := <-slow; err == nil {
+		t.Errorf("the slow refresh answered {} and should have failed")
+	}
+}
+
+// TestTokenSourceWithOAuth2Client plugs the TokenSource into
+// golang.org/x/oauth2 and checks the refreshed token reaches the request.
+func TestTokenSourceWithOAuth2Client(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ts := f.client.TokenSource(f.token(t, time.Minute))
+	var seen []string
+	var mu sync.Mutex
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+	}))
+	defer api.Close()
+
+	hc := oauth2.NewClient(t.Context(), ts)
+	for range 3 {
+		resp, err := hc.Get(api.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	current, err := ts.TokenContext(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, auth := range seen {
+		if auth != "Bearer "+current.AccessToken {
+			t.Errorf("request %d: Authorization %q; want the refreshed token", i, auth)
+		}
+	}
+	if n := f.fake.Hits(tokenPath); n != 2 {
+		t.Errorf("token requests: got %d; want 2 (exchange + one refresh)", n)
+	}
+	o, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.RefreshToken != "" || !o.Expiry.Before(current.ExpiresAt) || o.TokenType != "Bearer" {
+		t.Errorf("oauth2 token %+v; want no refresh token, Bearer, and an expiry at the refresh point", o)
+	}
+}
