@@ -21,45 +21,36 @@ const (
 
 var demoScopes = []string{"MERCHANT_PROFILE_READ", "PAYMENTS_READ"}
 
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func runDemo(ctx context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(c.stderr)
 	env := fs.String("env", "fake", `where to run: "fake" (in-process), "sandbox", "production" or a base URL`)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: squareoauth demo [--env fake|sandbox|production|URL]
+		fmt.Fprint(c.stderr, `Usage: squareoauth demo [--env fake|sandbox|production|URL]
 
-Walks the OAuth flow: authorization code → token → status → refresh →
-revoke → status again. With --env other than fake, the credentials come from
-SQUARE_CLIENT_ID, SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE.
+Walks the OAuth flow: seller consent → ObtainToken → RetrieveTokenStatus →
+refresh → RevokeToken → RetrieveTokenStatus again (now UNAUTHORIZED). With
+--env other than fake, the credentials come from SQUARE_CLIENT_ID,
+SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE; the demo revokes that authorization.
 
+Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "squareoauth demo: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-
-	cfg, code, cleanup, err := demoTarget(*env, getenv)
+	cfg, code, cleanup, err := demoTarget(*env, c.getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
-		return exitUsage
+		return c.fail("demo", err)
 	}
 	defer cleanup()
-	c, err := squareoauth.New(cfg)
+	client, err := squareoauth.New(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
-		return exitUsage
+		return c.fail("demo", err)
 	}
-	if err := walkFlow(ctx, c, code, stdout); err != nil {
-		fmt.Fprintf(stderr, "squareoauth demo: %v\n", err)
-		return exitFailure
+	if err := walkFlow(ctx, client, code, c.stdout); err != nil {
+		return c.fail("demo", err)
 	}
 	return exitOK
 }
@@ -73,22 +64,15 @@ func demoTarget(env string, getenv func(string) string) (squareoauth.Config, str
 		cfg := squareoauth.Config{ClientID: demoClientID, ClientSecret: demoClientSecret, BaseURL: srv.URL}
 		return cfg, fake.Authorize(demoMerchantID, demoScopes...), srv.Close, nil
 	}
-	baseURL := env
-	switch env {
-	case "sandbox":
-		baseURL = squareoauth.SandboxURL
-	case "production":
-		baseURL = squareoauth.ProductionURL
-	}
 	cfg := squareoauth.Config{
 		ClientID:     getenv("SQUARE_CLIENT_ID"),
 		ClientSecret: getenv("SQUARE_CLIENT_SECRET"),
-		BaseURL:      baseURL,
+		BaseURL:      baseURL(env),
 	}
 	code := getenv("SQUARE_AUTH_CODE")
-	for name, v := range map[string]string{"SQUARE_CLIENT_ID": cfg.ClientID, "SQUARE_CLIENT_SECRET": cfg.ClientSecret, "SQUARE_AUTH_CODE": code} {
-		if v == "" {
-			return cfg, "", nil, fmt.Errorf("%s is not set (--env %s needs SQUARE_CLIENT_ID, SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE)", name, env)
+	for _, name := range []string{"SQUARE_CLIENT_ID", "SQUARE_CLIENT_SECRET", "SQUARE_AUTH_CODE"} {
+		if getenv(name) == "" {
+			return cfg, "", nil, usagef("%s is not set (--env %s needs SQUARE_CLIENT_ID, SQUARE_CLIENT_SECRET and SQUARE_AUTH_CODE)", name, env)
 		}
 	}
 	return cfg, code, func() {}, nil
@@ -135,13 +119,4 @@ func walkFlow(ctx context.Context, c *squareoauth.Client, code string, out io.Wr
 	}
 	fmt.Fprintf(out, "5. RetrieveTokenStatus after revoke: %v\n", err)
 	return nil
-}
-
-// mask shows enough of a token to tell tokens apart in a log, never the
-// secret part.
-func mask(token string) string {
-	if len(token) < 16 {
-		return "[REDACTED]"
-	}
-	return token[:4] + "…[REDACTED]"
 }

@@ -1,67 +1,143 @@
-// Command squareoauth exercises Square's OAuth API through the squareoauth
-// package.
+// Command squareoauth runs Square's OAuth calls from a terminal, through the
+// squareoauth package.
 //
-//	squareoauth demo [--env fake|sandbox|production|URL]
+//	squareoauth demo           walk the whole flow against an in-process fake
+//	squareoauth authorize-url  print the URL that asks a seller for consent
+//	squareoauth login          authorize in a browser and exchange the code
+//	squareoauth status         show an access token's scopes and expiry
+//	squareoauth refresh        exchange a refresh token for a new access token
+//	squareoauth revoke         revoke the application's access to a seller
 //
-// The demo walks the whole flow: authorization code → token → status →
-// refresh → revoke → status again (now UNAUTHORIZED). By default it runs
-// against an in-process fake Square and needs nothing. Against a real
-// environment it reads the credentials from the environment, never from
-// flags (flags show in process lists):
+// Credentials come from the environment, and tokens from the environment or
+// standard input, never from flags, which other users can read in the
+// process list:
 //
-//	SQUARE_CLIENT_ID      application ID
-//	SQUARE_CLIENT_SECRET  application secret
-//	SQUARE_AUTH_CODE      an authorization code from the seller's consent
+//	SQUARE_CLIENT_ID       application ID (all commands but demo)
+//	SQUARE_CLIENT_SECRET   application secret (revoke; login without it uses PKCE)
+//	SQUARE_ACCESS_TOKEN    for status and revoke; else the first line of stdin
+//	SQUARE_REFRESH_TOKEN   for refresh; else the first line of stdin
+//	SQUARE_AUTH_CODE       for demo against a real environment
 //
-// Secrets are printed redacted.
+// --env picks Square's environment: sandbox (the default), production, or
+// a base URL. Output is for people, with tokens redacted; --json prints JSON
+// for scripts, including the tokens, so send it somewhere safe.
+//
+// Exit codes: 0 success, 1 Square refused, 2 usage or invalid input, 3
+// network failure or timeout.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+
+	"github.com/squareoauth/squareoauth"
 )
 
-// Exit codes: distinct so that scripts can tell a mistake in the command
-// line from a failure at Square or on the network.
+// Exit codes, distinct so that scripts can tell a mistake in the command
+// line from a refusal by Square and from a network failure.
 const (
 	exitOK      = 0
-	exitFailure = 1 // Square refused a call, or the network failed
+	exitSquare  = 1
 	exitUsage   = 2
+	exitNetwork = 3
 )
+
+// io bundles what a command reads and writes, so tests can run commands
+// without a process.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) int
+}
+
+var commands = map[string]command{
+	"demo":          {"walk the OAuth flow against an in-process fake Square (or a real environment)", runDemo},
+	"authorize-url": {"print the URL that asks a seller to authorize the application", runAuthorizeURL},
+	"login":         {"authorize in a browser, receive the redirect locally and exchange the code", runLogin},
+	"status":        {"show the scopes, expiry and seller of an access token", runStatus},
+	"refresh":       {"exchange a refresh token for a new access token", runRefresh},
+	"revoke":        {"revoke the application's access to a seller", runRevoke},
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
 
 // run is main without the process: tests call it directly.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func run(ctx context.Context, args []string, c *cli) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(c.stderr, usage())
 		return exitUsage
 	}
-	switch args[0] {
-	case "demo":
-		return runDemo(ctx, args[1:], stdout, stderr, getenv)
+	switch name := args[0]; name {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(c.stdout, usage())
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "squareoauth: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
+		cmd, ok := commands[name]
+		if !ok {
+			fmt.Fprintf(c.stderr, "squareoauth: unknown command %q\n\n%s", name, usage())
+			return exitUsage
+		}
+		return cmd.run(ctx, c, args[1:])
 	}
 }
 
-const usage = `Usage: squareoauth <command> [flags]
-
-Commands:
-  demo   walk the OAuth flow (code → token → status → refresh → revoke)
-         against an in-process fake Square, or a real environment
-
-Run "squareoauth <command> --help" for a command's flags.
+func usage() string {
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	s := "Usage: squareoauth <command> [flags]\n\nCommands:\n"
+	for _, name := range names {
+		s += fmt.Sprintf("  %-14s %s\n", name, commands[name].summary)
+	}
+	return s + `
+Run "squareoauth <command> --help" for a command's flags. Credentials come
+from SQUARE_CLIENT_ID and SQUARE_CLIENT_SECRET; tokens from SQUARE_ACCESS_TOKEN
+or SQUARE_REFRESH_TOKEN, or the first line of standard input.
+Exit codes: 0 success, 1 Square refused, 2 usage or invalid input, 3 network.
 `
+}
+
+// fail prints err and returns the exit code its kind calls for.
+func (c *cli) fail(name string, err error) int {
+	fmt.Fprintf(c.stderr, "squareoauth %s: %v\n", name, err)
+	var (
+		input    *squareoauth.InputError
+		answer   *squareoauth.Error
+		callback *squareoauth.CallbackError
+		refresh  *squareoauth.RefreshError
+		usage    *usageError
+	)
+	switch {
+	case errors.As(err, &input), errors.As(err, &usage):
+		return exitUsage
+	case errors.As(err, &answer), errors.As(err, &callback), errors.As(err, &refresh):
+		return exitSquare
+	default:
+		return exitNetwork
+	}
+}
+
+// usageError is a mistake in the command line or the environment.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }

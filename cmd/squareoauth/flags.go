@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/squareoauth/squareoauth"
+)
+
+// options are the flags every command but demo shares.
+type options struct {
+	env  string
+	json bool
+}
+
+// newFlags returns a flag set for a command with --env and --json; synopsis
+// and about make its --help text.
+func newFlags(c *cli, name, synopsis, about string) (*flag.FlagSet, *options) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	opts := &options{}
+	fs.StringVar(&opts.env, "env", "sandbox", `Square environment: "sandbox", "production" or a base URL`)
+	fs.BoolVar(&opts.json, "json", false, "print JSON for scripts, tokens included")
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: squareoauth %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fs.PrintDefaults()
+	}
+	return fs, opts
+}
+
+// parseFlags parses args; done is true when the command must stop with code
+// (after --help, or a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, true
+	case err != nil:
+		return exitUsage, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(fs.Output(), "squareoauth %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+// baseURL maps --env to a base URL.
+func baseURL(env string) string {
+	switch env {
+	case "sandbox":
+		return squareoauth.SandboxURL
+	case "production":
+		return squareoauth.ProductionURL
+	}
+	return env
+}
+
+// client builds a Client from the environment variables and --env.
+func (o *options) client(c *cli) (*squareoauth.Client, error) {
+	id := c.getenv("SQUARE_CLIENT_ID")
+	if id == "" {
+		return nil, usagef("SQUARE_CLIENT_ID is not set")
+	}
+	return squareoauth.New(squareoauth.Config{
+		ClientID:     id,
+		ClientSecret: c.getenv("SQUARE_CLIENT_SECRET"),
+		BaseURL:      baseURL(o.env),
+	})
+}
+
+// secret returns the environment variable name, or else the first line of
+// standard input: never a flag.
+func (c *cli) secret(name string) (string, error) {
+	if v := c.getenv(name); v != "" {
+		return v, nil
+	}
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "" {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("reading standard input: %w", err)
+		}
+		return "", usagef("%s is not set and standard input is empty", name)
+	}
+	return line, nil
+}
+
+// authorizeFlagValues are the flags that shape an authorization URL, shared
+// by authorize-url and login.
+type authorizeFlagValues struct {
+	scopes, locale, redirectURI string
+	noSession                   bool
+}
+
+func authorizeFlags(fs *flag.FlagSet) *authorizeFlagValues {
+	a := &authorizeFlagValues{}
+	fs.StringVar(&a.scopes, "scopes", "MERCHANT_PROFILE_READ", "space-separated permissions to request")
+	fs.StringVar(&a.locale, "locale", "", "authorization page locale: en-IE, en-US, en-CA, es-US, fr-CA or ja-JP")
+	fs.BoolVar(&a.noSession, "no-session", false, "make the seller log in even with a live Square session")
+	if fs.Name() == "authorize-url" {
+		fs.StringVar(&a.redirectURI, "redirect-uri", "", "where Square sends the seller back (default: the URL registered for the application)")
+	}
+	return a
+}
+
+func (a *authorizeFlagValues) options() squareoauth.AuthorizeOptions {
+	o := squareoauth.AuthorizeOptions{Scopes: strings.Fields(a.scopes), Locale: a.locale, RedirectURI: a.redirectURI}
+	if a.noSession {
+		no := false
+		o.Session = &no
+	}
+	return o
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/squareoauth/squareoauth"
+	"golang.org/x/oauth2"
+)
+
+func runLogin(ctx context.Context, c *cli, args []string) int {
+	fs, opts := newFlags(c, "login", "[--env ENV] [--json] [--port N] [--scopes \"A B\"] [flags]",
+		"Prints the URL of Square's authorization page, receives the redirect on\nhttp://127.0.0.1:PORT/callback (register that URL for the application in the\nDeveloper Dashboard), checks the state, exchanges the code and prints the token.\nWithout SQUARE_CLIENT_SECRET it uses PKCE.")
+	authorize := authorizeFlags(fs)
+	port := fs.Int("port", 8765, "loopback port for the redirect (0 picks a free one)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the seller")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	client, err := opts.client(c)
+	if err != nil {
+		return c.fail("login", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))
+	if err != nil {
+		return c.fail("login", usagef("listening for the redirect: %v", err))
+	}
+	defer ln.Close()
+
+	o := authorize.options()
+	o.State = rand.Text()
+	o.RedirectURI = "http://" + ln.Addr().String() + "/callback"
+	req := squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, RedirectURI: o.RedirectURI}
+	if c.getenv("SQUARE_CLIENT_SECRET") == "" {
+		req.CodeVerifier = oauth2.GenerateVerifier()
+		o.CodeChallenge = oauth2.S256ChallengeFromVerifier(req.CodeVerifier)
+	}
+	u, err := client.AuthorizeURL(o)
+	if err != nil {
+		return c.fail("login", err)
+	}
+	fmt.Fprintf(c.stderr, "Open this URL in a browser and authorize the application:\n\n%s\n\nWaiting for the redirect to %s …\n", u, o.RedirectURI)
+
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if req.Code, err = awaitCallback(ctx, ln, o.State); err != nil {
+		return c.fail("login", err)
+	}
+	tok, err := client.ObtainToken(ctx, req)
+	if err != nil {
+		return c.fail("login", err)
+	}
+	printToken(c.stdout, opts.json, tok)
+	return exitOK
+}
+
+// awaitCallback serves /callback on ln until one redirect with the right
+// state arrives, and returns its code. Redirects that fail ParseCallback are
+// answered with the reason and end the wait; stray requests are ignored.
+func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, error) {
+	type result struct {
+		code string
+		err  error
+	}
+	done := make(chan result, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
+		code, err := squareoauth.ParseCallback(r.URL.Query(), state)
+		if err != nil {
+			http.Error(w, "Authorization failed: "+err.Error(), http.StatusBadRequest)
+		} else {
+			fmt.Fprintln(w, "Authorized. You can close this window and return to the terminal.")
+		}
+		select {
+		case done <- result{code, err}:
+		default: // a second redirect after the first: ignore it
+		}
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	select {
+	case r := <-done:
+		return r.code, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("waiting for the redirect: %w", ctx.Err())
+	}
+}
