@@ -8,6 +8,10 @@
 // application/json, a User-Agent). Every breach is kept in Violations, so a
 // test of a client ends with a check that Violations is empty.
 //
+// It also serves the browser side of the flow, Square's authorize page
+// (GET /oauth2/authorize), with automatic consent: see SetConsent,
+// DenyConsent and SetRedirectURL.
+//
 // It has no dependency on package testing so that the demo command can link
 // it.
 package fakesquare
@@ -53,6 +57,9 @@ type Server struct {
 	mu           sync.Mutex
 	offset       time.Duration // how far Advance moved the clock
 	legacyErrors bool
+	redirectURL  string // the registered redirect URL; see SetRedirectURL
+	consent      string // the seller who approves on the authorize page
+	deny         bool   // the seller declines instead
 	tokens       tokenState
 	faults       map[string][]Fault
 	requests     []Request
@@ -74,11 +81,12 @@ func New(app App) *Server {
 		panic("fakesquare: embedded OpenAPI spec: " + err.Error())
 	}
 	return &Server{
-		app:    app,
-		v:      v,
-		tokens: newTokenState(),
-		faults: make(map[string][]Fault),
-		hits:   make(map[string]int),
+		app:     app,
+		v:       v,
+		consent: DefaultMerchantID,
+		tokens:  newTokenState(),
+		faults:  make(map[string][]Fault),
+		hits:    make(map[string]int),
 	}
 }
 
@@ -149,10 +157,18 @@ func (s *Server) addViolation(r *http.Request, what string) {
 // ServeHTTP records the request, validates it, then answers with an injected
 // fault if one is queued for the path, or else with Square's answer, which is
 // itself validated before it is sent.
+//
+// The authorize page (/oauth2/authorize) is a browser page outside
+// openapi.yaml: it is recorded like any request but has rules of its own
+// (see SetRedirectURL) and answers in plain text or with a redirect.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	tooLarge := len(body) > maxRequestBody
 	s.record(r, body)
+	if r.URL.Path == authorizePath {
+		s.serveAuthorize(w, r)
+		return
+	}
 
 	var (
 		in      *openapi3filter.RequestValidationInput

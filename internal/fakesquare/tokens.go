@@ -148,6 +148,33 @@ func (s *Server) pkceRefreshLocked(merchantID string, scopes []string, expiresAt
 	return tok
 }
 
+// RevokeAll revokes every access and refresh token the application holds
+// for merchantID, as a seller disconnecting the application in Square's
+// dashboard would. Codes not yet exchanged are left alone, and the seller's
+// next consent starts a new authorization with a new refresh token.
+func (s *Server) RevokeAll(merchantID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokeMerchantLocked(merchantID)
+}
+
+// ExpireAccessTokens makes every live access token of merchantID expire now
+// (its expiry becomes one second ago), without moving the clock and without
+// touching refresh tokens, so a refresh still works. Revoked and already
+// expired tokens are left as they are.
+func (s *Server) ExpireAccessTokens(merchantID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// One second back, so a wall clock that steps back a little cannot
+	// bring the tokens back to life.
+	past := s.nowLocked().Add(-time.Second)
+	for _, a := range s.tokens.access {
+		if a.merchantID == merchantID && !a.revoked && a.expiresAt.After(past) {
+			a.expiresAt = past
+		}
+	}
+}
+
 // revokeMerchantLocked ends the application's whole authorization for a
 // seller: every access and refresh token. The next consent starts afresh.
 func (s *Server) revokeMerchantLocked(merchantID string) {
