@@ -1,0 +1,56 @@
+// Package squareoauthtest runs a fake Square OAuth server for tests, the way
+// net/http/httptest runs an HTTP server: real HTTP on a loopback port, with
+// the state Square keeps (authorization codes, access and refresh tokens, a
+// clock) and the rules Square enforces.
+//
+// The fake checks every request against Square's API description and header
+// rules (no Authorization header on /oauth2/token, "Client <secret>" on
+// /oauth2/revoke, "Bearer <token>" on /oauth2/token/status, a dated
+// Square-Version, and so on). A request that breaks one gets the error
+// Square would answer with, and also fails the test that started the
+// server, when the test ends: code that Square would reject cannot pass.
+//
+// A test of code that holds tokens:
+//
+//	func TestConnect(t *testing.T) {
+//		srv := squareoauthtest.NewServer(t)
+//		c, err := squareoauth.New(srv.Config())
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		code := srv.Authorize("MLSELLER0001", "PAYMENTS_READ") // the seller consents
+//		tok, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+//			GrantType: squareoauth.GrantTypeAuthorizationCode,
+//			Code:      code,
+//		})
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		srv.ExpireAccessTokens("MLSELLER0001") // as if 30 days had passed
+//		_, err = c.RetrieveTokenStatus(t.Context(), tok.AccessToken)
+//		// err is a *squareoauth.Error with HasCode("UNAUTHORIZED"): now test
+//		// that your code refreshes with tok.RefreshToken.
+//	}
+//
+// A test of an OAuth callback handler, through the browser redirect: the
+// authorize page at srv.URL + "/oauth2/authorize" approves at once, as
+// seller [DefaultMerchantID] (see [Server.SetConsent] and
+// [Server.DenyConsent]), and redirects to the URL given to
+// [Server.SetRedirectURL], or to the request's redirect_uri, with code and
+// state in the query, as Square does.
+//
+//	srv := squareoauthtest.NewServer(t)
+//	app := httptest.NewServer(yourCallbackHandler) // reads code and state
+//	t.Cleanup(app.Close)
+//	srv.SetRedirectURL(app.URL + "/square/callback")
+//	resp, err := http.Get(srv.URL + "/oauth2/authorize?client_id=" +
+//		url.QueryEscape(srv.ClientID) + "&scope=PAYMENTS_READ&state=" + state)
+//	// http.Get followed the redirect: resp is your handler's answer.
+//
+// Errors and outages are injected per path with [Server.InjectFault],
+// [Server.Advance] moves the clock, and [Server.Requests] and [Server.Hits]
+// show exactly what the code under test sent. The server's credentials,
+// codes and tokens are random and fake; a failure message may quote what a
+// bad request carried, so give the code under test only those, never real
+// ones.
+package squareoauthtest
