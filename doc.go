@@ -39,6 +39,16 @@
 // errors.Is(err, context.DeadlineExceeded) works. No error, and no printed
 // [Config] or [Client], contains a secret, token, code or code verifier.
 //
+// # The whole flow
+//
+// [Client.AuthorizeURL] builds the address of Square's authorization page,
+// [ParseCallback] checks the redirect that comes back, [ObtainTokenResponse.Token]
+// parses the answer's timestamps, and [Client.TokenSource] keeps the access
+// token fresh: it refreshes ahead of expiry, once however many goroutines ask,
+// adopts rotated PKCE refresh tokens, and plugs into golang.org/x/oauth2.
+// Package squareoauthtest runs a fake Square for tests of code built on this
+// one.
+//
 // # Retries
 //
 // The Client does not retry. An authorization code and a PKCE refresh token
