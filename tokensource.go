@@ -52,6 +52,8 @@ type TokenSource struct {
 	refreshing chan struct{}
 }
 
+var _ oauth2.TokenSource = (*TokenSource)(nil)
+
 // sourceState is an immutable snapshot, swapped whole so that the fast path
 // is one atomic load.
 type sourceState struct {
