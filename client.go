@@ -46,6 +46,9 @@ type Config struct {
 	// HTTPClient sends the requests. The default has a 30-second timeout and
 	// does not follow redirects, so a credential is never re-sent elsewhere.
 	HTTPClient *http.Client
+	// Retry bounds retries of failed calls; nil means the default policy.
+	// See RetryPolicy for what is retried and when.
+	Retry *RetryPolicy
 }
 
 // Client calls Square's OAuth API with the header rules of each endpoint
@@ -56,6 +59,7 @@ type Client struct {
 	clientSecret  string
 	baseURL       string
 	squareVersion string
+	retry         RetryPolicy
 	raw           *ClientWithResponses
 }
 
@@ -71,6 +75,7 @@ func New(cfg Config) (*Client, error) {
 		clientSecret:  cfg.ClientSecret,
 		baseURL:       cfg.BaseURL,
 		squareVersion: cfg.SquareVersion,
+		retry:         cfg.Retry.withDefaults(),
 	}
 	raw, err := NewClientWithResponses(cfg.BaseURL,
 		WithHTTPClient(cfg.HTTPClient),

@@ -30,7 +30,11 @@ type fixture struct {
 	client *squareoauth.Client
 	fake   *fakesquare.Server
 	url    string // the BaseURL, including proxyPrefix
+	srv    *httptest.Server
 }
+
+// close stops the fake early; cleanup closing it again is harmless.
+func (f fixture) close() { f.srv.Close() }
 
 // setup starts a fake Square behind a path prefix and returns a Client for
 // it. At cleanup it fails the test if the fake saw anything that breaks
@@ -59,8 +63,12 @@ func setup(t *testing.T, edit ...func(*squareoauth.Config)) fixture {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return fixture{client: c, fake: fake, url: cfg.BaseURL}
+	return fixture{client: c, fake: fake, url: cfg.BaseURL, srv: srv}
 }
+
+// noRetry makes every call send exactly one request, for tests of how a
+// single answer is turned into a result.
+func noRetry(c *squareoauth.Config) { c.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1} }
 
 // obtain exchanges a fresh authorization code for a token.
 func (f fixture) obtain(t *testing.T, scopes ...string) *squareoauth.ObtainTokenResponse {

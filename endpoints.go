@@ -1,6 +1,11 @@
 package squareoauth
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+)
 
 // ObtainToken calls POST /oauth2/token to exchange an authorization code, a
 // refresh token or a legacy migration token for an access token.
@@ -15,24 +20,32 @@ import "context"
 // *InputError naming the field. A non-2xx answer, or a 2xx that carries
 // errors or no access token, is an *Error.
 //
-// ObtainToken never retries: an authorization code and a PKCE refresh token
-// are single-use, and a repeated request could spend them.
+// ObtainToken is retried only when Square cannot have acted on the request
+// (see RetryPolicy): an authorization code and a PKCE refresh token are
+// single-use, and a repeated request could find them spent.
 func (c *Client) ObtainToken(ctx context.Context, req ObtainTokenRequest) (*ObtainTokenResponse, error) {
 	return c.obtainToken(ctx, req, true)
 }
 
 // obtainToken is ObtainToken; fillSecret false keeps Config.ClientSecret
 // out of the request, for refreshing a PKCE token in a Client that also has
-// a secret.
-func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSecret bool) (*ObtainTokenResponse, error) {
+// a secret, and known are more secrets to keep out of errors, such as the
+// access token a refresh replaces.
+func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSecret bool, known ...string) (*ObtainTokenResponse, error) {
 	req, err := c.prepareObtainToken(req, fillSecret)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.raw.ObtainToken(ctx, req)
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	send := func(ctx context.Context) (*http.Response, error) {
+		return c.raw.ObtainTokenWithBody(ctx, jsonContentType, bytes.NewReader(body))
+	}
 	var out ObtainTokenResponse
-	secrets := []string{req.ClientSecret, req.Code, req.CodeVerifier, req.RefreshToken, req.MigrationToken}
-	if err := finish(ctx, "ObtainToken", resp, err, &out, secrets); err != nil {
+	secrets := append([]string{req.ClientSecret, req.Code, req.CodeVerifier, req.RefreshToken, req.MigrationToken}, known...)
+	if err := c.call(ctx, "ObtainToken", spendsCredential, send, &out, secrets); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -53,9 +66,16 @@ func (c *Client) RevokeToken(ctx context.Context, req RevokeTokenRequest) (*Revo
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.raw.RevokeToken(ctx, req, withAuthorization("Client "+c.clientSecret))
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	auth := withAuthorization("Client " + c.clientSecret)
+	send := func(ctx context.Context) (*http.Response, error) {
+		return c.raw.RevokeTokenWithBody(ctx, jsonContentType, bytes.NewReader(body), auth)
+	}
 	var out RevokeTokenResponse
-	if err := finish(ctx, "RevokeToken", resp, err, &out, []string{c.clientSecret, req.AccessToken}); err != nil {
+	if err := c.call(ctx, "RevokeToken", safeToRepeat, send, &out, []string{c.clientSecret, req.AccessToken}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -73,10 +93,16 @@ func (c *Client) RetrieveTokenStatus(ctx context.Context, accessToken string) (*
 	if err := checkCredential("accessToken", accessToken, 1, 0); err != nil {
 		return nil, err
 	}
-	resp, err := c.raw.RetrieveTokenStatus(ctx, withAuthorization("Bearer "+accessToken))
+	auth := withAuthorization("Bearer " + accessToken)
+	send := func(ctx context.Context) (*http.Response, error) {
+		return c.raw.RetrieveTokenStatus(ctx, auth)
+	}
 	var out RetrieveTokenStatusResponse
-	if err := finish(ctx, "RetrieveTokenStatus", resp, err, &out, []string{accessToken}); err != nil {
+	if err := c.call(ctx, "RetrieveTokenStatus", safeToRepeat, send, &out, []string{accessToken}); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
+
+// jsonContentType is the Content-Type of every request body.
+const jsonContentType = "application/json"

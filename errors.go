@@ -37,6 +37,8 @@ type Error struct {
 	// Credentials the request carried, and those a decodable answer issued,
 	// are replaced by "[REDACTED]"; no printed form of the Error includes it.
 	Body []byte
+	// Attempts is how many requests the call made, retries included.
+	Attempts int
 
 	// problem says why the answer failed when its status alone does not.
 	problem string
@@ -67,6 +69,9 @@ func (e *Error) Error() string {
 	if e.problem != "" {
 		b.WriteString(": " + e.problem)
 	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
 	return b.String()
 }
 
@@ -74,8 +79,8 @@ func (e *Error) Error() string {
 // be decoded (a truncated token response, say) cannot be searched for the
 // credentials it may hold.
 func (e *Error) GoString() string {
-	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, problem:%q}",
-		e.StatusCode, e.Errors, len(e.Body), e.problem)
+	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, Attempts:%d, problem:%q}",
+		e.StatusCode, e.Errors, len(e.Body), e.Attempts, e.problem)
 }
 
 // HasCode reports whether Square sent an error with the given code, such as

@@ -147,7 +147,7 @@ func TestAnswersBecomeTypedErrors(t *testing.T) {
 			}
 			t.Run(tt.name+"/"+c.name, func(t *testing.T) {
 				t.Parallel()
-				f := setup(t)
+				f := setup(t, noRetry)
 				access := f.obtain(t).AccessToken
 				f.fake.InjectFault(c.path, tt.fault)
 				before := f.fake.Hits(c.path)
@@ -174,8 +174,8 @@ func TestAnswersBecomeTypedErrors(t *testing.T) {
 				if e.Header == nil {
 					t.Errorf("Header is nil")
 				}
-				if hits := f.fake.Hits(c.path) - before; hits != 1 {
-					t.Errorf("requests sent: got %d; want exactly 1 (no retry)", hits)
+				if hits := f.fake.Hits(c.path) - before; hits != 1 || e.Attempts != 1 {
+					t.Errorf("requests sent: got %d, Attempts %d; want exactly 1 with retries off", hits, e.Attempts)
 				}
 				assertNoSecrets(t, err, canaryToken, access, testClientSecret)
 			})

@@ -50,7 +50,7 @@ func TestGoldenPayloadsMatchSpec(t *testing.T) {
 // checks what the caller gets.
 func TestGoldenAnswersThroughClient(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := setup(t, noRetry)
 	ctx := t.Context()
 	access := f.obtain(t).AccessToken
 	serve := func(path string, status int, contentType, file string) {

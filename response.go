@@ -63,7 +63,10 @@ func finish(ctx context.Context, op string, resp *http.Response, err error, out 
 func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, secrets []string) *Error {
 	secrets = append(secrets, credentialsIn(body)...)
 	for i := range details {
-		details[i].Detail = string(redact([]byte(details[i].Detail), secrets))
+		d := &details[i]
+		for _, field := range []*string{&d.Category, &d.Code, &d.Detail, &d.Field} {
+			*field = string(redact([]byte(*field), secrets))
+		}
 	}
 	if len(details) == 0 && problem == "" {
 		problem = describeBody(resp.Header.Get("Content-Type"), body)

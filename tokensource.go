@@ -162,7 +162,7 @@ func (s *TokenSource) refresh(ctx context.Context, st *sourceState) (*sourceStat
 	resp, err := s.client.obtainToken(ctx, ObtainTokenRequest{
 		GrantType:    GrantTypeRefreshToken,
 		RefreshToken: st.tok.RefreshToken,
-	}, !pkce)
+	}, !pkce, st.tok.AccessToken)
 	if err != nil {
 		if refused(err) {
 			return nil, s.fail(&RefreshError{err: err})

@@ -202,7 +202,8 @@ func TestInjectFault(t *testing.T) {
 		code   string
 	}{
 		{"HTML 502 from a proxy", squareoauthtest.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>Bad gateway</html>")}, 502, ""},
-		{"rate limited", squareoauthtest.Fault{Status: 429, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}},
+		// A Retry-After beyond the client's MaxDelay ends its retries at once.
+		{"rate limited", squareoauthtest.Fault{Status: 429, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"3600"}},
 			Body: []byte(`{"errors":[{"category":"RATE_LIMIT_ERROR","code":"RATE_LIMITED"}]}`)}, 429, "RATE_LIMITED"},
 		{"empty 503 after a delay", squareoauthtest.Fault{Status: 503, Delay: 20 * time.Millisecond}, 503, ""},
 	}

@@ -92,7 +92,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.addViolation(r, "authorize page: "+p.violation)
 	}
 	if f, ok := s.popFault(r.URL.Path); ok {
-		writeFault(w, r, f)
+		s.writeFault(w, r, f)
 		return
 	}
 	if len(problems) > 0 {

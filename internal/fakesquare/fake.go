@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -65,6 +66,7 @@ type Server struct {
 	requests     []Request
 	hits         map[string]int
 	violations   []string
+	faultBytes   atomic.Int64 // body bytes delivered by faults
 }
 
 // New returns a fake that knows app as its only registered application.
@@ -191,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if f, ok := s.popFault(r.URL.Path); ok {
-		writeFault(w, r, f)
+		s.writeFault(w, r, f)
 		return
 	}
 	if problem != nil {

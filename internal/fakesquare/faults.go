@@ -2,7 +2,9 @@ package fakesquare
 
 import (
 	"bytes"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -15,6 +17,13 @@ type Fault struct {
 	Body     []byte        // sent first
 	BodySize int64         // if > 0, this many 'x' bytes follow Body, streamed without being held in memory
 	Delay    time.Duration // wait this long, or until the client gives up, before answering
+	// Drop closes the connection without answering, as a proxy that dies
+	// after reading the request does.
+	Drop bool
+	// Reset sends the status, the headers and Body while announcing a body
+	// 1 KiB longer, then resets the connection: the client sees it die in
+	// the middle of the body.
+	Reset bool
 }
 
 // faultChunk is the unit BodySize is streamed in.
@@ -49,9 +58,13 @@ func (s *Server) popFault(path string) (Fault, bool) {
 	return f, true
 }
 
+// FaultBytesSent reports how many body bytes faults have delivered so far:
+// enough to show that a client stopped reading a huge body early.
+func (s *Server) FaultBytesSent() int64 { return s.faultBytes.Load() }
+
 // writeFault sends f. A client that gives up during Delay gets nothing,
 // which is what a client-side timeout test needs to observe.
-func writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
@@ -60,6 +73,10 @@ func writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if f.Drop {
+		hijackAndReset(w)
+		return
 	}
 	h := w.Header()
 	for k, vs := range f.Header {
@@ -70,19 +87,43 @@ func writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		// hiding exactly the case the fault is meant to produce.
 		h["Content-Type"] = nil
 	}
+	if f.Reset {
+		h.Set("Content-Length", strconv.Itoa(len(f.Body)+1024))
+	}
 	status := f.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	w.WriteHeader(status)
-	if _, err := w.Write(f.Body); err != nil {
+	n, err := w.Write(f.Body)
+	s.faultBytes.Add(int64(n))
+	if err != nil {
+		return
+	}
+	if f.Reset {
+		hijackAndReset(w)
 		return
 	}
 	for left := f.BodySize; left > 0; {
-		n := min(left, int64(len(faultChunk)))
-		if _, err := w.Write(faultChunk[:n]); err != nil {
+		n, err := w.Write(faultChunk[:min(left, int64(len(faultChunk)))])
+		s.faultBytes.Add(int64(n))
+		if err != nil {
 			return // the client stopped reading, as a size-limited client should
 		}
-		left -= n
+		left -= int64(n)
 	}
+}
+
+// hijackAndReset flushes what was written, takes the connection from
+// net/http and closes it with a TCP reset rather than an orderly close.
+func hijackAndReset(w http.ResponseWriter) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	_ = buf.Flush()
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
 }

@@ -1,0 +1,78 @@
+package squareoauth
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestBackoffIsCappedFullJitter samples the wait before each retry: it must
+// stay within [0, min(MaxDelay, BaseDelay·2^(n-1))] and use that range.
+func TestBackoffIsCappedFullJitter(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	for attempt, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 9: time.Second} {
+		var lo, hi time.Duration = ceiling, 0
+		for range 2000 {
+			d, ok := p.delay(attempt, nil)
+			if !ok || d < 0 || d > ceiling {
+				t.Fatalf("attempt %d: delay %v, ok %v; want within [0, %v]", attempt, d, ok, ceiling)
+			}
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if lo > ceiling/10 || hi < ceiling*9/10 {
+			t.Errorf("attempt %d: delays spanned [%v, %v]; want full jitter over [0, %v]", attempt, lo, hi, ceiling)
+		}
+	}
+	huge := RetryPolicy{BaseDelay: 1000 * time.Hour, MaxDelay: 2 * time.Second}
+	for attempt := 1; attempt < 80; attempt++ {
+		if d, ok := huge.delay(attempt, nil); !ok || d < 0 || d > 2*time.Second {
+			t.Fatalf("BaseDelay above MaxDelay, attempt %d: %v", attempt, d)
+		}
+	}
+}
+
+func TestRetryAfterHeader(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	p := (&RetryPolicy{MaxDelay: 10 * time.Second}).withDefaults()
+	tests := []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{"11", 11 * time.Second, false}, // longer than MaxDelay: give up
+		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+	}
+	for _, tt := range tests {
+		got, present := retryAfter(tt.header, now)
+		if !present || got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v", tt.header, got, present, tt.want)
+		}
+		if ok := got <= p.MaxDelay; ok != tt.ok {
+			t.Errorf("Retry-After %q within MaxDelay = %v; want %v", tt.header, ok, tt.ok)
+		}
+	}
+	for _, bad := range []string{"", "soon", "-1", "1.5"} {
+		if _, present := retryAfter(bad, now); present {
+			t.Errorf("retryAfter(%q): want it treated as absent", bad)
+		}
+	}
+}
+
+func TestRetryPolicyDefaults(t *testing.T) {
+	t.Parallel()
+	var nilPolicy *RetryPolicy
+	want := RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second}
+	for _, p := range []*RetryPolicy{nilPolicy, {}, {MaxAttempts: -1, BaseDelay: -1, MaxDelay: -1}} {
+		if got := p.withDefaults(); got != want {
+			t.Errorf("%+v.withDefaults() = %+v; want %+v", p, got, want)
+		}
+	}
+	if got := (&RetryPolicy{MaxAttempts: 1, BaseDelay: time.Second}).withDefaults(); got.MaxAttempts != 1 || got.BaseDelay != time.Second || got.MaxDelay != 10*time.Second {
+		t.Errorf("partial policy: got %+v", got)
+	}
+}

@@ -1,0 +1,230 @@
+package squareoauth_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/fakesquare"
+)
+
+// One canary per kind of secret. Each is long and unique, so finding it
+// anywhere means that secret leaked.
+const (
+	canarySecret    = "sq0csp-CANARY-client-secret-9f3a"
+	canaryAccess    = "EAAA-CANARY-access-token-5b21e"
+	canaryRefresh   = "EQAA-CANARY-refresh-token-7c4d0"
+	canaryCode      = "sq0cgb-CANARY-auth-code-1e8b"
+	canaryVerifier  = "CANARY-code-verifier-3d6f-0000000000000000000"
+	canaryMigration = "EAAA-CANARY-migration-token-2a9c"
+)
+
+var canaries = []string{canarySecret, canaryAccess, canaryRefresh, canaryCode, canaryVerifier, canaryMigration}
+
+// printedForms is every way a value reaches a person: each fmt verb, both
+// slog handlers, and Error() for errors.
+func printedForms(v any) []string {
+	forms := []string{fmt.Sprint(v), fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v), fmt.Sprintf("%s", v), fmt.Sprintf("%q", v)}
+	if err, ok := v.(error); ok && err != nil {
+		forms = append(forms, err.Error())
+	}
+	for _, h := range []func(*bytes.Buffer) slog.Handler{
+		func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+		func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+	} {
+		var buf bytes.Buffer
+		slog.New(h(&buf)).Info("value", "v", v)
+		forms = append(forms, buf.String())
+	}
+	return forms
+}
+
+// assertNoCanary fails if any printed form of v holds one of secrets.
+func assertNoCanary(t *testing.T, what string, v any, secrets ...string) {
+	t.Helper()
+	for _, form := range printedForms(v) {
+		for _, c := range secrets {
+			if strings.Contains(form, c) {
+				t.Errorf("%s: secret %q leaked into %q", what, c, form)
+			}
+		}
+	}
+}
+
+// TestModelsPrintRedacted: every type that carries a secret prints it
+// redacted, and still encodes it in JSON.
+func TestModelsPrintRedacted(t *testing.T) {
+	t.Parallel()
+	obtainReq := squareoauth.ObtainTokenRequest{ClientID: "sq0idp-x", ClientSecret: canarySecret, Code: canaryCode,
+		CodeVerifier: canaryVerifier, RefreshToken: canaryRefresh, MigrationToken: canaryMigration, GrantType: squareoauth.GrantTypeAuthorizationCode}
+	obtainResp := squareoauth.ObtainTokenResponse{AccessToken: canaryAccess, RefreshToken: canaryRefresh, MerchantID: "MLX12345"}
+	revokeReq := squareoauth.RevokeTokenRequest{AccessToken: canaryAccess, ClientID: "sq0idp-x"}
+	tok := squareoauth.Token{AccessToken: canaryAccess, RefreshToken: canaryRefresh, ExpiresAt: time.Now()}
+	cfg := squareoauth.Config{ClientID: "sq0idp-x", ClientSecret: canarySecret}
+	values := map[string]any{
+		"ObtainTokenRequest": obtainReq, "&ObtainTokenRequest": &obtainReq,
+		"ObtainTokenResponse": obtainResp, "&ObtainTokenResponse": &obtainResp,
+		"RevokeTokenRequest": revokeReq, "&RevokeTokenRequest": &revokeReq,
+		"Token": tok, "&Token": &tok,
+		"Config": cfg, "&Config": &cfg,
+	}
+	for name, v := range values {
+		assertNoCanary(t, name, v, canaries...)
+		// Inside other values fmt still calls String; slog's JSON handler
+		// uses encoding/json there, which by design stays complete.
+		for _, nested := range []any{[]any{v}, struct{ V any }{v}, map[string]any{"v": v}} {
+			for _, form := range []string{fmt.Sprint(nested), fmt.Sprintf("%+v", nested), fmt.Sprintf("%#v", nested)} {
+				for _, c := range canaries {
+					if strings.Contains(form, c) {
+						t.Errorf("%s nested: secret %q leaked into %q", name, c, form)
+					}
+				}
+			}
+		}
+	}
+	for name, v := range map[string]any{"ObtainTokenRequest": obtainReq, "ObtainTokenResponse": obtainResp, "RevokeTokenRequest": revokeReq} {
+		encoded, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(encoded), "CANARY") {
+			t.Errorf("%s: JSON %s lost the secrets; encoding must stay complete", name, encoded)
+		}
+	}
+	if s := fmt.Sprint(values["ObtainTokenResponse"]); !strings.Contains(s, `MerchantID:"MLX12345"`) || !strings.Contains(s, "AccessToken:[REDACTED]") {
+		t.Errorf("redacted form %q lost the non-secret fields or the redaction mark", s)
+	}
+}
+
+// TestNoSecretInAnyErrorPath drives every public call with canary
+// credentials into answers that echo every canary back, and checks that no
+// credential the call carried, and none the answer issued in a credential
+// field, shows in any printed form of the error.
+func TestNoSecretInAnyErrorPath(t *testing.T) {
+	t.Parallel()
+	echo := strings.Join(canaries, " ")
+	issued := `{"access_token":"` + canaryAccess + `","refresh_token":"` + canaryRefresh + `","code":"` + canaryCode + `"`
+	answers := []struct {
+		fault  fakesquare.Fault
+		issues []string // credentials the answer carries in credential fields
+	}{
+		{fault: fakesquare.Fault{Status: 401, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"` + echo + `","code":"` + echo + `","detail":"` + echo + `","field":"` + echo + `"}]}`)}},
+		{fault: fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"message":"` + echo + `","type":"` + echo + `","field":"` + echo + `"}`)}},
+		{fault: fakesquare.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>" + echo + "</p>")}},
+		{fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(issued + `,"success":true,"errors":[{"category":"X","code":"Y","detail":"` + echo + `"}]}`)},
+			issues: []string{canaryAccess, canaryRefresh, canaryCode}},
+		{fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(issued)}, issues: canaries}, // truncated: Error() must not quote it at all
+		{fault: fakesquare.Fault{Status: 429, Header: http.Header{"Retry-After": {"3600"}}, Body: []byte(echo)}},
+		{fault: fakesquare.Fault{Drop: true}},
+	}
+	requests := []struct {
+		name    string
+		path    string
+		carries []string
+		call    func(*squareoauth.Client) error
+	}{
+		{"code exchange", tokenPath, []string{canarySecret, canaryCode}, func(c *squareoauth.Client) error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: canaryCode})
+			return err
+		}},
+		{"PKCE exchange", tokenPath, []string{canaryCode, canaryVerifier}, func(c *squareoauth.Client) error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: canaryCode, CodeVerifier: canaryVerifier})
+			return err
+		}},
+		{"refresh", tokenPath, []string{canarySecret, canaryRefresh}, func(c *squareoauth.Client) error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeRefreshToken, RefreshToken: canaryRefresh})
+			return err
+		}},
+		{"migration", tokenPath, []string{canarySecret, canaryMigration}, func(c *squareoauth.Client) error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeMigrationToken, MigrationToken: canaryMigration})
+			return err
+		}},
+		{"revoke", "/oauth2/revoke", []string{canarySecret, canaryAccess}, func(c *squareoauth.Client) error {
+			_, err := c.RevokeToken(t.Context(), squareoauth.RevokeTokenRequest{AccessToken: canaryAccess})
+			return err
+		}},
+		{"status", "/oauth2/token/status", []string{canaryAccess}, func(c *squareoauth.Client) error {
+			_, err := c.RetrieveTokenStatus(t.Context(), canaryAccess)
+			return err
+		}},
+		{"token source", tokenPath, []string{canarySecret, canaryRefresh, canaryAccess}, func(c *squareoauth.Client) error {
+			_, err := c.TokenSource(squareoauth.Token{AccessToken: canaryAccess, RefreshToken: canaryRefresh}).TokenContext(t.Context())
+			return err
+		}},
+	}
+	for _, r := range requests {
+		for i, answer := range answers {
+			t.Run(fmt.Sprintf("%s/answer %d", r.name, i), func(t *testing.T) {
+				t.Parallel()
+				f := setup(t, func(c *squareoauth.Config) {
+					c.ClientSecret = canarySecret
+					c.Retry = fastRetries
+				})
+				for range 5 {
+					f.fake.InjectFault(r.path, answer.fault)
+				}
+				err := r.call(f.client)
+				if err == nil {
+					t.Fatalf("want an error")
+				}
+				secrets := append(append([]string(nil), r.carries...), answer.issues...)
+				assertNoCanary(t, "error", err, secrets...)
+				var e *squareoauth.Error
+				if errors.As(err, &e) {
+					assertNoCanary(t, "Errors", e.Errors, secrets...)
+					// Body is never printed; a decodable one is redacted too.
+					if json.Valid(answer.fault.Body) {
+						for _, c := range secrets {
+							if bytes.Contains(e.Body, []byte(c)) {
+								t.Errorf("Body kept %q from a decodable answer: %s", c, e.Body)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+	// The paths that refuse before sending.
+	c, err := squareoauth.New(squareoauth.Config{ClientID: "sq0idp-x", ClientSecret: canarySecret + "\n"})
+	assertNoCanary(t, "New", err, canaries...)
+	if c != nil {
+		t.Errorf("New accepted a secret with a newline")
+	}
+	c = newClient(t, "")
+	for _, bad := range []func() error{
+		func() error {
+			_, err := c.RetrieveTokenStatus(t.Context(), "Bearer "+canaryAccess)
+			return err
+		},
+		func() error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: "password", Code: canaryCode, CodeVerifier: canaryVerifier})
+			return err
+		},
+		func() error {
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeRefreshToken, RefreshToken: canaryRefresh + " x"})
+			return err
+		},
+		func() error {
+			_, err := c.AuthorizeURL(squareoauth.AuthorizeOptions{State: canaryCode, Locale: "xx"})
+			return err
+		},
+		func() error {
+			_, err := squareoauth.ParseCallback(url.Values{"code": {canaryCode}, "state": {canaryVerifier}}, canaryVerifier+"x")
+			return err
+		},
+	} {
+		err := bad()
+		if err == nil {
+			t.Errorf("want an error")
+		}
+		assertNoCanary(t, "refusal", err, canaries...)
+	}
+}
