@@ -137,6 +137,8 @@ func TestParseCallback(t *testing.T) {
 		{"missing code", "state=" + state, state, "", "callback code", nil},
 		{"seller declined", "error=access_denied&error_description=user_denied&state=" + state, state, "", "",
 			&squareoauth.CallbackError{Code: "access_denied", Description: "user_denied"}},
+		{"forged description with a newline", "error=x&error_description=a%0Alevel%3DERROR", state, "", "",
+			&squareoauth.CallbackError{Code: "x", Description: "a\nlevel=ERROR"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +160,9 @@ func TestParseCallback(t *testing.T) {
 			case tt.wantCallback != nil:
 				if !errors.As(err, &ce) || *ce != *tt.wantCallback {
 					t.Errorf("got %v; want %+v", err, tt.wantCallback)
+				}
+				if strings.ContainsAny(err.Error(), "\n\r") {
+					t.Errorf("Error() %q carries a line break from the redirect", err)
 				}
 			case err != nil:
 				t.Errorf("unexpected error %v", err)

@@ -3,6 +3,8 @@ package squareoauth
 import (
 	"crypto/subtle"
 	"net/url"
+	"strings"
+	"unicode"
 )
 
 // CallbackError reports that Square redirected back with an error instead of
@@ -15,13 +17,24 @@ type CallbackError struct {
 	Description string
 }
 
-// Error implements error.
+// Error implements error. The parameters come from whoever sent the
+// redirect, so control characters are shown as "?": a forged description
+// cannot start a new line in a log.
 func (e *CallbackError) Error() string {
-	s := "squareoauth: authorization failed: " + e.Code
+	s := "squareoauth: authorization failed: " + printable(e.Code)
 	if e.Description != "" {
-		s += ": " + e.Description
+		s += ": " + printable(e.Description)
 	}
 	return s
+}
+
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // ParseCallback checks the query of the redirect from Square's authorization

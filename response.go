@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // drainLimit is how much of an unread body is discarded so that the
@@ -61,12 +63,17 @@ func finish(ctx context.Context, op string, resp *http.Response, err error, out 
 // failedAnswer builds the *Error for an answer, redacting the credentials
 // the request carried and any the body carries from everything it keeps.
 func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, secrets []string) *Error {
-	secrets = append(secrets, credentialsIn(body)...)
+	r := redactor(append(secrets, credentialsIn(body)...))
 	for i := range details {
 		d := &details[i]
 		for _, field := range []*string{&d.Category, &d.Code, &d.Detail, &d.Field} {
-			*field = string(redact([]byte(*field), secrets))
+			*field = r.Replace(*field)
 		}
+	}
+	// A short secret replaced by the longer mark can grow the body; the
+	// cap holds for what is kept, too.
+	if redacted := r.Replace(string(body)); redacted != string(body) {
+		body = []byte(redacted[:min(len(redacted), maxBodyBytes)])
 	}
 	if len(details) == 0 && problem == "" {
 		problem = describeBody(resp.Header.Get("Content-Type"), body)
@@ -78,7 +85,7 @@ func failedAnswer(resp *http.Response, body []byte, truncated bool, details []Er
 		StatusCode: resp.StatusCode,
 		Header:     resp.Header,
 		Errors:     details,
-		Body:       redact(body, secrets),
+		Body:       body,
 		problem:    problem,
 	}
 }
@@ -140,15 +147,19 @@ func wrapTransport(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("squareoauth: %s: %w", op, err)
 }
 
-// redact replaces every non-empty secret in b with "[REDACTED]". It returns
-// b itself when there is nothing to replace, and a new slice otherwise.
-func redact(b []byte, secrets []string) []byte {
-	for _, s := range secrets {
-		if s != "" && bytes.Contains(b, []byte(s)) {
-			b = bytes.ReplaceAll(b, []byte(s), []byte("[REDACTED]"))
-		}
+// redactor returns a Replacer that swaps every non-empty secret for
+// "[REDACTED]" in one pass, longest first, so that a replacement is never
+// rewritten by the next secret (which could multiply a body's size), and a
+// secret containing another is removed whole.
+func redactor(secrets []string) *strings.Replacer {
+	sorted := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })
+	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	sorted = slices.Compact(sorted)
+	pairs := make([]string, 0, 2*len(sorted))
+	for _, s := range sorted {
+		pairs = append(pairs, s, "[REDACTED]")
 	}
-	return b
+	return strings.NewReplacer(pairs...)
 }
 
 func (r *ObtainTokenResponse) failure() ([]ErrorDetail, string) {
