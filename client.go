@@ -59,8 +59,10 @@ type Client struct {
 	clientSecret  string
 	baseURL       string
 	squareVersion string
-	retry         RetryPolicy
-	raw           *ClientWithResponses
+	// revokeAuth sets "Authorization: Client <secret>", built once.
+	revokeAuth RequestEditorFn
+	retry      RetryPolicy
+	raw        *ClientWithResponses
 }
 
 // New checks cfg and returns a Client. It sends nothing; an error names the
@@ -76,6 +78,7 @@ func New(cfg Config) (*Client, error) {
 		baseURL:       cfg.BaseURL,
 		squareVersion: cfg.SquareVersion,
 		retry:         cfg.Retry.withDefaults(),
+		revokeAuth:    withAuthorization("Client " + cfg.ClientSecret),
 	}
 	raw, err := NewClientWithResponses(cfg.BaseURL,
 		WithHTTPClient(cfg.HTTPClient),

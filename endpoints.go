@@ -70,9 +70,8 @@ func (c *Client) RevokeToken(ctx context.Context, req RevokeTokenRequest) (*Revo
 	if err != nil {
 		return nil, err
 	}
-	auth := withAuthorization("Client " + c.clientSecret)
 	send := func(ctx context.Context) (*http.Response, error) {
-		return c.raw.RevokeTokenWithBody(ctx, jsonContentType, bytes.NewReader(body), auth)
+		return c.raw.RevokeTokenWithBody(ctx, jsonContentType, bytes.NewReader(body), c.revokeAuth)
 	}
 	var out RevokeTokenResponse
 	if err := c.call(ctx, "RevokeToken", safeToRepeat, send, &out, []string{c.clientSecret, req.AccessToken}); err != nil {

@@ -11,11 +11,11 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
-func readGolden(t *testing.T, name string) []byte {
-	t.Helper()
+func readGolden(tb testing.TB, name string) []byte {
+	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("api", "testdata", name))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }

@@ -80,11 +80,17 @@ const (
 func (c *Client) call(ctx context.Context, op string, kind idempotency, send func(context.Context) (*http.Response, error), out answer, secrets []string) error {
 	p := c.retry
 	for attempt := 1; ; attempt++ {
+		// Only a call that spends a credential needs to know whether the
+		// request left before a connection failed; the trace costs
+		// allocations the others can skip.
 		var wrote atomic.Bool
-		traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			WroteRequest: func(info httptrace.WroteRequestInfo) { wrote.Store(info.Err == nil) },
-		})
-		resp, sendErr := send(traced)
+		sendCtx := ctx
+		if kind == spendsCredential {
+			sendCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+				WroteRequest: func(info httptrace.WroteRequestInfo) { wrote.Store(info.Err == nil) },
+			})
+		}
+		resp, sendErr := send(sendCtx)
 		err := finish(ctx, op, resp, sendErr, out, secrets)
 		answer, answered := err.(*Error)
 		if answered {

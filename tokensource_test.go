@@ -128,7 +128,7 @@ func TestTokenSourceRefreshTiming(t *testing.T) {
 	}
 }
 
-// TestTokenSourceSingleRefresh crosses the refresh point with 200 goroutines
+// TestTokenSourceSingleRefresh crosses the refresh point with 1,000 goroutines
 // and checks exactly one refresh request is made and everyone gets its token.
 func TestTokenSourceSingleRefresh(t *testing.T) {
 	t.Parallel()
@@ -148,7 +148,7 @@ func TestTokenSourceSingleRefresh(t *testing.T) {
 			}))
 			before := f.fake.Hits(tokenPath)
 
-			const callers = 200
+			const callers = 1000
 			got := make([]squareoauth.Token, callers)
 			errs := make([]error, callers)
 			var wg sync.WaitGroup
@@ -170,7 +170,9 @@ func TestTokenSourceSingleRefresh(t *testing.T) {
 			close(start)
 			wg.Wait()
 
-			if n := f.fake.Hits(tokenPath) - before; n != 1 {
+			n := f.fake.Hits(tokenPath) - before
+			t.Logf("%s flow: %d callers crossing the refresh point, %d refresh requests", flow, callers, n)
+			if n != 1 {
 				t.Fatalf("refresh requests: got %d; want exactly 1", n)
 			}
 			if n := saved.Load(); n != 1 {

@@ -1,0 +1,102 @@
+package squareoauth_test
+
+// Tests of the performance claims that are counts, not times: connections
+// opened, refresh requests made, memory kept. Timed figures are benchmarks
+// (bench_test.go).
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/fakesquare"
+)
+
+// TestOneConnectionForManyCalls makes 100 sequential calls, a third of them
+// answered with errors, and checks they all travel on one TCP connection:
+// every body, error bodies included, is drained and closed.
+func TestOneConnectionForManyCalls(t *testing.T) {
+	t.Parallel()
+	answers := cannedAnswers(t)
+	var conns, served atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch n := served.Add(1); n % 6 {
+		case 1:
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"` + strings.Repeat("x", 2000) + `"}]}`))
+		case 3:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte("<html>" + strings.Repeat("bad request ", 500) + "</html>"))
+		default:
+			_, _ = w.Write(answers[r.URL.Path])
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: srv.URL,
+		HTTPClient: &http.Client{Transport: &http.Transport{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures := 0
+	for i := range 100 {
+		var err error
+		switch i % 3 {
+		case 0:
+			_, err = c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeRefreshToken, RefreshToken: "EQAA-r"})
+		case 1:
+			_, err = c.RevokeToken(t.Context(), squareoauth.RevokeTokenRequest{AccessToken: "EAAA-a"})
+		case 2:
+			_, err = c.RetrieveTokenStatus(t.Context(), "EAAA-a")
+		}
+		if err != nil {
+			failures++
+		}
+	}
+	t.Logf("100 calls, %d answered with errors, %d TCP connections", failures, conns.Load())
+	if failures < 20 {
+		t.Errorf("only %d calls failed; the test needs error answers among the calls", failures)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("TCP connections: got %d; want 1", n)
+	}
+}
+
+// TestHugeBodyKeepsLittle: a 100 MiB answer leaves at most 2 MiB more on the
+// heap while its error is held (the 1 MiB the error keeps, and slack).
+func TestHugeBodyKeepsLittle(t *testing.T) {
+	// Not parallel: the heap figures must belong to this call alone.
+	f := setup(t, noRetry)
+	access := f.obtain(t).AccessToken
+	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, BodySize: 100 << 20})
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	before := m.HeapAlloc
+
+	_, err := f.client.RetrieveTokenStatus(t.Context(), access)
+
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	grew := int64(m.HeapAlloc) - int64(before)
+	t.Logf("a 100 MiB answer raised the live heap by %.2f MiB", float64(grew)/(1<<20))
+	if e := asError(t, err); len(e.Body) != 1<<20 {
+		t.Errorf("Body: got %d bytes; want the first 1 MiB", len(e.Body))
+	}
+	if grew > 2<<20 {
+		t.Errorf("the live heap grew by %.2f MiB; want at most 2 MiB", float64(grew)/(1<<20))
+	}
+	runtime.KeepAlive(err)
+}
