@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,9 @@ const (
 	// retryEarlyRefreshAfter spaces the attempts of an early refresh that
 	// failed for a passing reason while the access token still works.
 	retryEarlyRefreshAfter = 30 * time.Second
+	// refreshTimeout bounds a refresh, which runs on after the caller that
+	// started it gives up (see TokenSource.current).
+	refreshTimeout = time.Minute
 )
 
 // TokenSource hands out a seller's access token and refreshes it ahead of
@@ -37,9 +41,14 @@ const (
 // holders of the same refresh token would race and one would lose the
 // authorization. Persist refreshed tokens with OnRefresh.
 //
+// A refresh, once sent, runs to its end (at most a minute) even if the
+// caller that started it gives up: a PKCE refresh token is spent as soon as
+// Square reads it, and the answer holds its replacement. Callers stop
+// waiting when their context ends.
+//
 // While the access token still works, an early refresh that fails for a
-// passing reason (network, 5xx, 429) is retried 30 seconds later and the
-// current token is returned meanwhile. A refresh Square refuses (the
+// passing reason (network, 5xx, 429, an answer without Square's errors) is
+// retried 30 seconds later and the current token is returned meanwhile. A refresh Square refuses (the
 // refresh token is revoked, expired or spent) is a *RefreshError, returned
 // from then on without another request: the seller must authorize again.
 type TokenSource struct {
@@ -47,9 +56,17 @@ type TokenSource struct {
 	margin    time.Duration // negative: by token kind
 	onRefresh func(context.Context, Token) error
 	state     atomic.Pointer[sourceState]
-	// refreshing is a one-slot lock held while refreshing; unlike a mutex,
-	// a waiter can give up when its context ends.
-	refreshing chan struct{}
+
+	mu       sync.Mutex // guards inflight
+	inflight *refreshCall
+}
+
+// refreshCall is one refresh in progress, which every caller that finds the
+// token due waits for.
+type refreshCall struct {
+	done chan struct{} // closed when st and err are set
+	st   *sourceState
+	err  error
 }
 
 var _ oauth2.TokenSource = (*TokenSource)(nil)
@@ -76,7 +93,9 @@ type TokenSourceOption func(*TokenSource)
 
 // RefreshMargin makes the TokenSource refresh once the access token has less
 // than d left, instead of the default (23 days for a 30-day token, 6 hours
-// for a short-lived one).
+// for a short-lived one). A freshly refreshed token is used for at least
+// half its life whatever d is, so a margin longer than a token's life does
+// not turn every call into a refresh.
 func RefreshMargin(d time.Duration) TokenSourceOption {
 	return func(s *TokenSource) { s.margin = max(d, 0) }
 }
@@ -93,7 +112,7 @@ func OnRefresh(fn func(context.Context, Token) error) TokenSourceOption {
 // TokenSource returns a TokenSource that starts from tok and refreshes it
 // with c.
 func (c *Client) TokenSource(tok Token, opts ...TokenSourceOption) *TokenSource {
-	s := &TokenSource{client: c, margin: -1, refreshing: make(chan struct{}, 1)}
+	s := &TokenSource{client: c, margin: -1}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -126,33 +145,48 @@ func (s *TokenSource) current(ctx context.Context) (*sourceState, error) {
 	if st := s.state.Load(); st.ready(time.Now()) {
 		return st, nil
 	}
+	s.mu.Lock()
+	call := s.inflight
+	if call == nil {
+		call = &refreshCall{done: make(chan struct{})}
+		s.inflight = call
+		// Detached from ctx, keeping its values: see the type's doc.
+		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		go func() {
+			defer cancel()
+			call.st, call.err = s.update(detached)
+			s.mu.Lock()
+			s.inflight = nil
+			s.mu.Unlock()
+			close(call.done)
+		}()
+	}
+	s.mu.Unlock()
 	select {
-	case s.refreshing <- struct{}{}:
-		defer func() { <-s.refreshing }()
+	case <-call.done:
+		return call.st, call.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("squareoauth: waiting for a token refresh: %w", ctx.Err())
 	}
-	// Another caller may have refreshed, failed or saved while this one waited.
+}
+
+// update brings the state up to date: it saves a token OnRefresh has not
+// taken yet, or refreshes a due one. Only one update runs at a time.
+func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	st := s.state.Load()
-	switch now := time.Now(); {
+	now := time.Now()
+	switch {
 	case st.err != nil:
 		return nil, st.err
 	case st.unsaved:
-		return s.save(ctx, st.tok)
+		return s.save(ctx, st.tok, false)
 	case st.ready(now):
-		return st, nil
+		return st, nil // refreshed between the caller's look and this update
 	}
-	return s.refresh(ctx, st)
-}
-
-// refresh spends st's refresh token for a new token. The caller holds the
-// refreshing lock.
-func (s *TokenSource) refresh(ctx context.Context, st *sourceState) (*sourceState, error) {
-	now := time.Now()
 	usable := now.Before(st.tok.ExpiresAt.Add(-expiryDelta))
 	if reason := cannotRefresh(st.tok, now); reason != "" {
-		if usable {
-			return st, nil // nothing to do until it expires
+		if usable { // hand it out until it expires
+			return s.storeUntil(st, st.tok.ExpiresAt.Add(-expiryDelta)), nil
 		}
 		return nil, s.fail(&RefreshError{reason: reason})
 	}
@@ -174,14 +208,16 @@ func (s *TokenSource) refresh(ctx context.Context, st *sourceState) (*sourceStat
 	}
 	next, err := resp.Token()
 	if err != nil {
-		// Square issued tokens this package cannot date. Keep the new
-		// refresh token, which may have replaced the spent one, so that the
-		// next call can try again.
-		kept := *st
+		// Square issued tokens this package cannot date. The new refresh
+		// token may have replaced the spent one: keep it and store it, so
+		// that the next call, or the next process, can try again.
+		kept := st.tok
 		if resp.RefreshToken != "" {
-			kept.tok.RefreshToken = resp.RefreshToken
+			kept.RefreshToken = resp.RefreshToken
 		}
-		s.state.Store(&kept)
+		if _, saveErr := s.save(ctx, kept, false); saveErr != nil {
+			return nil, errors.Join(err, saveErr)
+		}
 		return nil, err
 	}
 	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
@@ -191,26 +227,37 @@ func (s *TokenSource) refresh(ctx context.Context, st *sourceState) (*sourceStat
 	if next.MerchantID == "" {
 		next.MerchantID = st.tok.MerchantID
 	}
-	return s.save(ctx, next)
+	return s.save(ctx, next, true)
 }
 
 // retryLater keeps handing out st's still-valid token after a failed early
 // refresh, and asks again after retryEarlyRefreshAfter.
 func (s *TokenSource) retryLater(st *sourceState, now time.Time) *sourceState {
-	later := *st
-	later.refreshAt = now.Add(retryEarlyRefreshAfter)
-	if expires := st.tok.ExpiresAt.Add(-expiryDelta); expires.Before(later.refreshAt) {
-		later.refreshAt = expires
+	until := now.Add(retryEarlyRefreshAfter)
+	if expires := st.tok.ExpiresAt.Add(-expiryDelta); expires.Before(until) {
+		until = expires
 	}
-	later.oauth2 = withExpiry(st.tok, later.refreshAt)
+	return s.storeUntil(st, until)
+}
+
+// storeUntil stores st with the fast path open until the given time.
+func (s *TokenSource) storeUntil(st *sourceState, until time.Time) *sourceState {
+	later := *st
+	later.refreshAt = until
+	later.oauth2 = withExpiry(st.tok, until)
 	s.state.Store(&later)
 	return &later
 }
 
-// save stores tok as the current token and hands it to OnRefresh. The
-// caller holds the refreshing lock.
-func (s *TokenSource) save(ctx context.Context, tok Token) (*sourceState, error) {
+// save stores tok as the current token and hands it to OnRefresh. fresh
+// says Square has just issued it: a margin longer than its life would make
+// every call refresh again, so it is then used for half its life at least.
+func (s *TokenSource) save(ctx context.Context, tok Token, fresh bool) (*sourceState, error) {
 	st := s.snapshot(tok)
+	if now := time.Now(); fresh && !now.Before(st.refreshAt) {
+		st.refreshAt = now.Add(tok.ExpiresAt.Sub(now) / 2)
+		st.oauth2 = withExpiry(tok, st.refreshAt)
+	}
 	if s.onRefresh != nil {
 		if err := s.onRefresh(ctx, tok); err != nil {
 			st.unsaved = true
@@ -260,13 +307,14 @@ func cannotRefresh(tok Token, now time.Time) string {
 }
 
 // refused reports whether Square refused the refresh for good: a 4xx other
-// than a timeout or a rate limit. An InputError (a malformed stored token)
-// is for good too.
+// than a timeout or a rate limit, carrying Square's own errors. A bare 401
+// or 403 may come from a proxy or a captive portal and passes. An
+// InputError (a malformed stored token) is for good too.
 func refused(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		s := e.StatusCode
-		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests
+		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests && len(e.Errors) > 0
 	}
 	var ie *InputError
 	return errors.As(err, &ie)

@@ -411,3 +411,157 @@ func TestTokenSourceWithOAuth2Client(t *testing.T) {
 		t.Errorf("oauth2 token %+v; want no refresh token, Bearer, and an expiry at the refresh point", o)
 	}
 }
+
+// TestTokenSourceRefreshOutlivesItsCaller: a caller that gives up while its
+// refresh is on the wire must not lose the seller. The PKCE refresh token
+// is spent when Square reads it, so the refresh runs on and keeps the new one.
+func TestTokenSourceRefreshOutlivesItsCaller(t *testing.T) {
+	t.Parallel()
+	fake := fakesquare.New(fakesquare.App{ClientID: testClientID, ClientSecret: testClientSecret})
+	var slow atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r) // Square has acted on the request...
+		if slow.Load() && r.URL.Path == tokenPath {
+			time.Sleep(300 * time.Millisecond) // ...but its answer is late
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	defer srv.Close()
+	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture{client: c, fake: fake, url: srv.URL, srv: srv}
+	old := f.pkceToken(t, -time.Minute)
+	ts := c.TokenSource(old)
+
+	slow.Store(true)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := ts.TokenContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("impatient caller: got %v; want context.DeadlineExceeded", err)
+	}
+	slow.Store(false)
+	next, err := ts.TokenContext(t.Context())
+	if err != nil {
+		t.Fatalf("after the impatient caller left: %v; the rotated refresh token was lost", err)
+	}
+	if next.RefreshToken == old.RefreshToken {
+		t.Errorf("want the rotated refresh token")
+	}
+	if n := fake.Hits(tokenPath); n != 2 { // the PKCE exchange, then one refresh
+		t.Errorf("token requests: got %d; want 2", n)
+	}
+}
+
+func TestTokenSourceLongMarginDoesNotRefreshEveryCall(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ts := f.client.TokenSource(f.token(t, 30*24*time.Hour), squareoauth.RefreshMargin(60*24*time.Hour))
+	for range 5 {
+		if _, err := ts.TokenContext(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.fake.Hits(tokenPath); n != 2 { // the exchange, then one refresh
+		t.Errorf("token requests: got %d; want 2 (one refresh, then the fresh token is used)", n)
+	}
+}
+
+// TestTokenSourcePassingRefusals: answers that do not carry Square's own
+// errors, or that ask to come back later, do not end the authorization.
+func TestTokenSourcePassingRefusals(t *testing.T) {
+	t.Parallel()
+	for name, fault := range map[string]fakesquare.Fault{
+		"429 rate limit":        {Status: 429, Header: http.Header{"Retry-After": {"3600"}}},
+		"401 HTML from a WAF":   {Status: 401, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>blocked</html>")},
+		"403 from a proxy":      {Status: 403},
+		"400 with no JSON body": {Status: 400, Header: jsonHeader()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, func(c *squareoauth.Config) { c.Retry = fastRetries })
+			ts := f.client.TokenSource(f.token(t, -time.Minute))
+			f.fake.InjectFault(tokenPath, fault)
+			_, err := ts.TokenContext(t.Context())
+			var re *squareoauth.RefreshError
+			if err == nil || errors.As(err, &re) {
+				t.Fatalf("got %v; want a passing failure, not a *RefreshError", err)
+			}
+			if _, err := ts.TokenContext(t.Context()); err != nil {
+				t.Errorf("the next call: %v; want a refreshed token", err)
+			}
+		})
+	}
+}
+
+func TestTokenSourceEdges(t *testing.T) {
+	t.Parallel()
+	t.Run("PKCE exchange with a secret configured sends no secret", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t) // the Config has a secret
+		f.pkceToken(t, time.Hour)
+		if body := string(f.lastRequest(t).Body); strings.Contains(body, "client_secret") {
+			t.Errorf("a request with a code_verifier carried the client secret: %s", body)
+		}
+	})
+	t.Run("valid token without refresh token is served until it expires", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		expires := time.Now().Add(time.Hour)
+		ts := f.client.TokenSource(squareoauth.Token{AccessToken: "EAAA-valid", ExpiresAt: expires})
+		o, err := ts.Token()
+		if err != nil || !o.Expiry.Equal(expires.Add(-10*time.Second)) {
+			t.Errorf("got %+v, %v; want an oauth2 expiry 10 s before the token's", o, err)
+		}
+	})
+	t.Run("expired PKCE refresh token is not sent", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		tok := f.pkceToken(t, -time.Minute)
+		tok.RefreshTokenExpiresAt = time.Now().Add(-time.Hour)
+		before := f.fake.Hits(tokenPath)
+		_, err := f.client.TokenSource(tok).TokenContext(t.Context())
+		var re *squareoauth.RefreshError
+		if !errors.As(err, &re) || f.fake.Hits(tokenPath) != before {
+			t.Errorf("got %v after %d requests; want a *RefreshError and none sent", err, f.fake.Hits(tokenPath)-before)
+		}
+	})
+	t.Run("answer without merchant keeps the merchant", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		ts := f.client.TokenSource(f.token(t, -time.Minute))
+		f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(),
+			Body: []byte(`{"access_token":"EAAA-new-access-token-0001","expires_at":"2099-01-01T00:00:00Z","token_type":"bearer"}`)})
+		got, err := ts.TokenContext(t.Context())
+		if err != nil || got.MerchantID != testMerchantID || got.RefreshToken == "" {
+			t.Errorf("got %v, %v; want the merchant and refresh token kept", got, err)
+		}
+	})
+	t.Run("undatable answer still stores its new refresh token", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		var stored []squareoauth.Token
+		ts := f.client.TokenSource(f.token(t, -time.Minute), squareoauth.OnRefresh(func(_ context.Context, tok squareoauth.Token) error {
+			stored = append(stored, tok)
+			return nil
+		}))
+		f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(),
+			Body: []byte(`{"access_token":"EAAA-new-access-token-0002","refresh_token":"EQAA-rotated-refresh-0002","expires_at":"soon"}`)})
+		if _, err := ts.TokenContext(t.Context()); err == nil {
+			t.Fatal("want an error for the undatable answer")
+		}
+		if len(stored) != 1 || stored[0].RefreshToken != "EQAA-rotated-refresh-0002" {
+			t.Fatalf("OnRefresh got %v; want the new refresh token stored", stored)
+		}
+		_, _ = ts.TokenContext(t.Context())
+		if body := string(f.lastRequest(t).Body); !strings.Contains(body, "EQAA-rotated-refresh-0002") {
+			t.Errorf("the next refresh sent %s; want the new refresh token", body)
+		}
+	})
+}
