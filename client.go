@@ -43,8 +43,11 @@ type Config struct {
 	// SquareVersion is the Square-Version header, "YYYY-MM-DD". Default
 	// DefaultSquareVersion.
 	SquareVersion string
-	// HTTPClient sends the requests. The default has a 30-second timeout and
-	// does not follow redirects, so a credential is never re-sent elsewhere.
+	// HTTPClient sends the requests: bring one for a proxy, tracing or a
+	// different timeout. The default has a 30-second timeout. Whichever is
+	// used, redirects are not followed (New uses a copy of the client that
+	// refuses them), so a credential is never re-sent elsewhere: a 3xx
+	// comes back as an *Error.
 	HTTPClient *http.Client
 	// Retry bounds retries of failed calls; nil means the default policy.
 	// See RetryPolicy for what is retried and when.
@@ -113,12 +116,17 @@ func withAuthorization(value string) RequestEditorFn {
 	}
 }
 
-// defaultHTTPClient is used when Config.HTTPClient is nil.
-func defaultHTTPClient() *http.Client {
-	return &http.Client{
-		Timeout: defaultTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
+// httpClient returns a copy of hc, or of the default client when hc is
+// nil, that never follows a redirect: Square's OAuth endpoints do not
+// redirect, and following one would re-send the body's secrets, or the
+// Authorization header, to wherever it points.
+func httpClient(hc *http.Client) *http.Client {
+	var c http.Client
+	if hc != nil {
+		c = *hc
+	} else {
+		c.Timeout = defaultTimeout
 	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }

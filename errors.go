@@ -54,13 +54,15 @@ func (e *Error) Error() string {
 		b.WriteString(" " + text)
 	}
 	if len(e.Errors) > 0 {
+		// The details are the server's words: a line break in them must
+		// not start a forged line in the caller's log.
 		first := e.Errors[0]
-		b.WriteString(": " + first.Code)
+		b.WriteString(": " + printable(first.Code))
 		if first.Detail != "" {
-			b.WriteString(": " + first.Detail)
+			b.WriteString(": " + printable(first.Detail))
 		}
 		if first.Field != "" {
-			b.WriteString(" (field " + first.Field + ")")
+			b.WriteString(" (field " + printable(first.Field) + ")")
 		}
 		if more := len(e.Errors) - 1; more > 0 {
 			fmt.Fprintf(&b, " (and %d more)", more)

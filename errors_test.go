@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,6 +65,11 @@ func TestAnswersBecomeTypedErrors(t *testing.T) {
 			name:       "legacy message/type body",
 			fault:      fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"message":"bad authorization header","type":"bad_request.invalid_parameter","field":"Authorization"}`)},
 			wantStatus: 400, wantCode: "bad_request.invalid_parameter", wantText: "bad_request.invalid_parameter: bad authorization header (field Authorization)",
+		},
+		{
+			name:       "line breaks in a detail cannot forge a log line",
+			fault:      fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"X","code":"BAD\r\nlevel=ERROR","detail":"a\nmsg=forged","field":"f\n"}]}`)},
+			wantStatus: 400, wantCode: "BAD\r\nlevel=ERROR", wantText: "BAD??level=ERROR: a?msg=forged (field f?)",
 		},
 		{
 			name:       "unknown code and category are kept",
@@ -296,14 +303,24 @@ func TestUnreachableServerIsNotAnError(t *testing.T) {
 	assertNoSecrets(t, err, "EAAA-CANARY-token-for-nowhere", testClientSecret)
 }
 
-func TestDefaultClientDoesNotFollowRedirects(t *testing.T) {
+// TestRedirectsAreNotFollowed: a redirect would carry the body's secrets,
+// or the Authorization header, elsewhere, whichever HTTP client is used.
+func TestRedirectsAreNotFollowed(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	f.fake.InjectFault("/oauth2/token", fakesquare.Fault{Status: http.StatusTemporaryRedirect,
-		Header: http.Header{"Location": {"https://elsewhere.example/steal"}}})
-	_, err := f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
-		GrantType: squareoauth.GrantTypeAuthorizationCode, Code: f.fake.Authorize(testMerchantID)})
-	if e := asError(t, err); e.StatusCode != http.StatusTemporaryRedirect {
-		t.Errorf("got %v; want the 307 itself as an *Error", err)
+	var stolen atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { stolen.Add(1) }))
+	defer elsewhere.Close()
+	for name, hc := range map[string]*http.Client{"default client": nil, "caller's client": {Transport: &http.Transport{}}} {
+		f := setup(t, func(c *squareoauth.Config) { c.HTTPClient = hc })
+		f.fake.InjectFault("/oauth2/token", fakesquare.Fault{Status: http.StatusTemporaryRedirect,
+			Header: http.Header{"Location": {elsewhere.URL + "/steal"}}})
+		_, err := f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+			GrantType: squareoauth.GrantTypeAuthorizationCode, Code: f.fake.Authorize(testMerchantID)})
+		if e := asError(t, err); e.StatusCode != http.StatusTemporaryRedirect {
+			t.Errorf("%s: got %v; want the 307 itself as an *Error", name, err)
+		}
+	}
+	if n := stolen.Load(); n != 0 {
+		t.Errorf("%d requests followed the redirect", n)
 	}
 }

@@ -25,7 +25,7 @@ type answer interface {
 
 // credentialKeys are the JSON fields whose values are secrets, whichever
 // answer carries them.
-var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token"}
+var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token", "id_token"}
 
 // finish turns the outcome of one generated call into out, or an error. It
 // always closes the body. secrets are the credentials the request carried;

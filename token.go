@@ -11,16 +11,20 @@ import (
 // Printing a Token with any verb shows neither token; encode it with
 // encoding/json (or your own format) to store it.
 type Token struct {
-	AccessToken  string
+	// AccessToken goes in "Authorization: Bearer" to Square's other APIs.
+	AccessToken string
+	// RefreshToken gets the next access token; with PKCE it is single-use.
 	RefreshToken string
-	MerchantID   string
+	// MerchantID is the seller the tokens act for.
+	MerchantID string
 	// ExpiresAt is when AccessToken stops working: 30 days after issue, or
 	// 24 hours for a short-lived token.
 	ExpiresAt time.Time
 	// RefreshTokenExpiresAt is when a PKCE refresh token expires (90 days);
 	// zero for the code flow, whose refresh tokens do not expire.
 	RefreshTokenExpiresAt time.Time
-	ShortLived            bool
+	// ShortLived is set for a 24-hour access token.
+	ShortLived bool
 }
 
 // Token converts the answer of ObtainToken into a Token. Square's expires_at

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -61,9 +60,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
 		return cfg, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = defaultHTTPClient()
-	}
+	cfg.HTTPClient = httpClient(cfg.HTTPClient)
 	return cfg, nil
 }
 
@@ -102,9 +99,8 @@ func isLoopback(host string) bool {
 }
 
 // checkCredential checks a secret, token, code or ID: present, within its
-// length limits, and free of spaces and control characters (which would
-// break or inject into an Authorization header, and which no Square
-// credential contains). maxLen 0 means no upper limit.
+// length limits, and made of visible ASCII only (see invalidCredentialRune).
+// maxLen 0 means no upper limit.
 func checkCredential(field, v string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(v)
 	switch {
@@ -113,7 +109,7 @@ func checkCredential(field, v string, minLen, maxLen int) error {
 	case hasAuthScheme(v):
 		return inputErr(field, `must be the bare value, without a "Bearer " or "Client " prefix`)
 	case strings.IndexFunc(v, invalidCredentialRune) >= 0:
-		return inputErr(field, "contains whitespace or control characters")
+		return inputErr(field, "contains whitespace, control or non-ASCII characters")
 	case n < minLen:
 		return inputErr(field, "is too short")
 	case maxLen > 0 && n > maxLen:
@@ -131,8 +127,12 @@ func hasAuthScheme(v string) bool {
 	return false
 }
 
+// invalidCredentialRune reports a rune no Square credential, ID or scope
+// has: anything but visible ASCII. That refuses spaces and CR/LF (header
+// injection) and also the zero-width spaces and byte-order marks that
+// copy-paste leaves behind, which would otherwise become a puzzling 401.
 func invalidCredentialRune(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	return r < '!' || r > '~'
 }
 
 // checkScopes refuses an empty scope or one with whitespace, which would

@@ -26,6 +26,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"secret already prefixed", func(c *squareoauth.Config) { c.ClientSecret = "Client " + testClientSecret }, "Config.ClientSecret"},
 		{"secret with Bearer prefix", func(c *squareoauth.Config) { c.ClientSecret = "bearer " + testClientSecret }, "Config.ClientSecret"},
 		{"secret too short", func(c *squareoauth.Config) { c.ClientSecret = "x" }, "Config.ClientSecret"},
+		{"secret with a zero-width space", func(c *squareoauth.Config) { c.ClientSecret = "sq0csp-\u200bsecret" }, "Config.ClientSecret"},
+		{"secret with a byte-order mark", func(c *squareoauth.Config) { c.ClientSecret = "\ufeffsq0csp-secret" }, "Config.ClientSecret"},
+		{"client ID with non-ASCII", func(c *squareoauth.Config) { c.ClientID = "sq0idp-é" }, "Config.ClientID"},
+		{"URL without a host", func(c *squareoauth.Config) { c.BaseURL = "https:///oauth" }, "Config.BaseURL"},
 		{"relative base URL", func(c *squareoauth.Config) { c.BaseURL = "connect.squareup.com" }, "Config.BaseURL"},
 		{"plain http to a remote host", func(c *squareoauth.Config) { c.BaseURL = "http://connect.squareup.com" }, "Config.BaseURL"},
 		{"plain http to a private address", func(c *squareoauth.Config) { c.BaseURL = "http://10.0.0.8:8080" }, "Config.BaseURL"},
@@ -48,6 +52,19 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 			assertNoSecrets(t, err, testClientSecret)
 		})
+	}
+}
+
+// TestPrefixedCredentialIsNamed: a value pasted with its header scheme
+// gets an error that says so, not just "whitespace".
+func TestPrefixedCredentialIsNamed(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"Bearer EAAA-token", "bearer EAAA-token", "Client sq0csp-x", "CLIENT sq0csp-x"} {
+		_, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: v})
+		var ie *squareoauth.InputError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Reason, `without a "Bearer " or "Client " prefix`) {
+			t.Errorf("secret %q: got %v; want the prefix named", v, err)
+		}
 	}
 }
 
@@ -125,6 +142,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"revoke only access token by merchant", nil, revoke(squareoauth.RevokeTokenRequest{MerchantID: testMerchantID, RevokeOnlyAccessToken: true}), "RevokeTokenRequest.RevokeOnlyAccessToken"},
 		{"status with empty token", nil, status(""), "accessToken"},
 		{"status with Bearer prefix", nil, status("Bearer " + access), "accessToken"},
+		{"status with non-breaking space", nil, status(access + "\u00a0"), "accessToken"},
 		{"status with CRLF", nil, status(access + "\r\nX-Evil: 1"), "accessToken"},
 		{"status with space", nil, status("EAAA " + access), "accessToken"},
 	}

@@ -79,7 +79,8 @@ func TestREADMEShowsThisTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), body) {
+	// The whole fenced block, so that a broken fence fails too.
+	if !strings.Contains(string(readme), "```go\n"+body+"\n```\n") {
 		t.Errorf("README.md does not show TestRefreshedToken as written in squareoauthtest/readme_test.go:\n%s", body)
 	}
 }

@@ -132,9 +132,10 @@ func (s *Server) InjectFault(path string, f Fault) {
 
 // Request is one request the server received, exactly as sent.
 type Request struct {
-	Method, Path string
-	Header       http.Header
-	Body         []byte
+	Method string      // the HTTP method
+	Path   string      // e.g. "/oauth2/token"
+	Header http.Header // as received
+	Body   []byte      // as received
 }
 
 // Requests returns a copy of every request received so far, in arrival

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/squareoauth/squareoauth"
@@ -73,16 +74,21 @@ func (o *options) client(c *cli) (*squareoauth.Client, error) {
 }
 
 // secret returns the environment variable name, or else the first line of
-// standard input: never a flag.
+// standard input: never a flag. On a terminal it asks for the value first.
 func (c *cli) secret(name string) (string, error) {
 	if v := c.getenv(name); v != "" {
 		return v, nil
+	}
+	if f, ok := c.stdin.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintf(c.stderr, "%s is not set; paste the value and press Enter: ", name)
+		}
 	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "" {
 		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("reading standard input: %w", err)
+			return "", usagef("reading standard input: %v", err)
 		}
 		return "", usagef("%s is not set and standard input is empty", name)
 	}

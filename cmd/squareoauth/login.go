@@ -15,9 +15,10 @@ import (
 
 func runLogin(ctx context.Context, c *cli, args []string) int {
 	fs, opts := newFlags(c, "login", "[--env ENV] [--json] [--port N] [--scopes \"A B\"] [flags]",
-		"Prints the URL of Square's authorization page, receives the redirect on\nhttp://127.0.0.1:PORT/callback (register that URL for the application in the\nDeveloper Dashboard), checks the state, exchanges the code and prints the token.\nWithout SQUARE_CLIENT_SECRET it uses PKCE.")
+		"Prints the URL of Square's authorization page, receives the redirect on\nhttp://127.0.0.1:PORT/callback (register that URL for the application in the\nDeveloper Dashboard, or pass the one registered with --redirect-uri), checks\nthe state, exchanges the code and prints the token. Without\nSQUARE_CLIENT_SECRET it uses PKCE.")
 	authorize := authorizeFlags(fs)
 	port := fs.Int("port", 8765, "loopback port for the redirect (0 picks a free one)")
+	redirect := fs.String("redirect-uri", "", "the redirect URL registered for the application, if not http://127.0.0.1:PORT/callback; it must lead to --port on this machine")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the seller")
 	if code, done := parseFlags(fs, args); done {
 		return code
@@ -34,7 +35,10 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 
 	o := authorize.options()
 	o.State = rand.Text()
-	o.RedirectURI = "http://" + ln.Addr().String() + "/callback"
+	o.RedirectURI = *redirect
+	if o.RedirectURI == "" {
+		o.RedirectURI = "http://" + ln.Addr().String() + "/callback"
+	}
 	req := squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, RedirectURI: o.RedirectURI}
 	if c.getenv("SQUARE_CLIENT_SECRET") == "" {
 		req.CodeVerifier = oauth2.GenerateVerifier()
@@ -59,9 +63,10 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	return exitOK
 }
 
-// awaitCallback serves /callback on ln until one redirect with the right
-// state arrives, and returns its code. Redirects that fail ParseCallback are
-// answered with the reason and end the wait; stray requests are ignored.
+// awaitCallback serves ln until the redirect arrives, on whatever path
+// --redirect-uri named, and returns its code. A redirect that fails
+// ParseCallback is answered with the reason and ends the wait; requests that
+// are no redirect at all (a browser's favicon) are ignored.
 func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, error) {
 	type result struct {
 		code string
@@ -69,8 +74,13 @@ func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, 
 	}
 	done := make(chan result, 1)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
-		code, err := squareoauth.ParseCallback(r.URL.Query(), state)
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !q.Has("code") && !q.Has("error") && !q.Has("state") {
+			http.NotFound(w, r)
+			return
+		}
+		code, err := squareoauth.ParseCallback(q, state)
 		if err != nil {
 			http.Error(w, "Authorization failed: "+err.Error(), http.StatusBadRequest)
 		} else {
@@ -89,6 +99,6 @@ func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, 
 	case r := <-done:
 		return r.code, r.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("waiting for the redirect: %w", ctx.Err())
+		return "", usagef("no redirect arrived (%v); check the redirect URL registered for the application", ctx.Err())
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -329,5 +332,49 @@ func TestHelp(t *testing.T) {
 		if code, _, errOut := runCLI(t, nil, "", name, "--help"); code != exitOK || !strings.Contains(errOut, "Usage: squareoauth "+name) || !strings.Contains(errOut, "-env") {
 			t.Errorf("%s --help: exit %d, output %q", name, code, errOut)
 		}
+	}
+}
+
+// TestLoginWithRegisteredRedirect: --redirect-uri names the URL registered
+// with Square; a browser's stray request first does not end the wait.
+func TestLoginWithRegisteredRedirect(t *testing.T) {
+	t.Parallel()
+	srv, env := fakeEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	redirect := "http://127.0.0.1:" + port + "/square/back"
+	var out, errOut syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(t.Context(), []string{"login", "--env", srv.URL, "--port", port, "--redirect-uri", redirect, "--json", "--timeout", "20s"},
+			&cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }})
+	}()
+	u := waitForURL(t, &errOut, srv.URL+"/oauth2/authorize?")
+	if !strings.Contains(u, "redirect_uri="+url.QueryEscape(redirect)) {
+		t.Errorf("authorize URL %s does not carry the registered redirect", u)
+	}
+	if resp, err := http.Get("http://127.0.0.1:" + port + "/favicon.ico"); err == nil {
+		resp.Body.Close()
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := <-exit; code != exitOK || !strings.Contains(out.String(), `"access_token"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}
+
+func TestLoginTimesOutAsUsage(t *testing.T) {
+	t.Parallel()
+	srv, env := fakeEnv(t)
+	code, _, errOut := runCLI(t, env, "", "login", "--env", srv.URL, "--port", "0", "--timeout", "50ms")
+	if code != exitUsage || !strings.Contains(errOut, "no redirect arrived") {
+		t.Errorf("exit %d, stderr %q; want %d and a hint about the redirect URL", code, errOut, exitUsage)
 	}
 }

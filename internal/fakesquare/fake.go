@@ -37,15 +37,17 @@ const maxRequestBody = 1 << 20
 // App is the application registered with the fake: the only client_id and
 // client_secret it accepts.
 type App struct {
-	ClientID, ClientSecret string
+	ClientID     string // the application ID, "sq0idp-…"
+	ClientSecret string // the application secret, "sq0csp-…"
 }
 
 // Request is one request the fake received, as recorded before any
 // validation, so tests can inspect exactly what a client sent.
 type Request struct {
-	Method, Path string
-	Header       http.Header
-	Body         []byte
+	Method string      // always POST for Square's three endpoints
+	Path   string      // after any prefix stripping, e.g. "/oauth2/token"
+	Header http.Header // as received
+	Body   []byte      // as received (at most 1 MiB)
 }
 
 // Server is the fake. Its zero value is not usable; call New. All methods are
