@@ -63,7 +63,7 @@ func finish(ctx context.Context, op string, resp *http.Response, err error, out 
 // failedAnswer builds the *Error for an answer, redacting the credentials
 // the request carried and any the body carries from everything it keeps.
 func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, secrets []string) *Error {
-	r := redactor(append(secrets, credentialsIn(body)...))
+	r := redactor(slices.Concat(secrets, credentialsIn(body)))
 	for i := range details {
 		d := &details[i]
 		for _, field := range []*string{&d.Category, &d.Code, &d.Detail, &d.Field} {

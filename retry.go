@@ -92,8 +92,8 @@ func (c *Client) call(ctx context.Context, op string, kind idempotency, send fun
 		}
 		resp, sendErr := send(sendCtx)
 		err := finish(ctx, op, resp, sendErr, out, secrets)
-		answer, answered := err.(*Error)
-		if answered {
+		answer, _ := err.(*Error) // nil when no complete answer arrived
+		if answer != nil {
 			answer.Attempts = attempt
 		}
 		if err == nil || attempt >= p.MaxAttempts || ctx.Err() != nil || !retryable(kind, answer, wrote.Load()) {
