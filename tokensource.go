@@ -48,9 +48,10 @@ const (
 //
 // While the access token still works, an early refresh that fails for a
 // passing reason (network, 5xx, 429, an answer without Square's errors) is
-// retried 30 seconds later and the current token is returned meanwhile. A refresh Square refuses (the
-// refresh token is revoked, expired or spent) is a *RefreshError, returned
-// from then on without another request: the seller must authorize again.
+// retried 30 seconds later and the current token is returned meanwhile. A
+// refresh Square refuses (the refresh token is revoked, expired or spent)
+// is a *RefreshError, returned from then on without another request: the
+// seller must authorize again.
 type TokenSource struct {
 	client    *Client
 	margin    time.Duration // negative: by token kind
