@@ -60,13 +60,8 @@ func (s *Server) exchangeCodeLocked(req *squareoauth.ObtainTokenRequest, now tim
 		if !equal(s256(req.CodeVerifier), code.challenge) {
 			return nil, newError("BAD_REQUEST", "code_verifier", "code_verifier does not match the code challenge")
 		}
-		// PKCE clients hold no secret, but one that sends it must send the right one.
-		if req.ClientSecret != "" {
-			if e := s.checkClientSecret(req.ClientSecret); e != nil {
-				return nil, e
-			}
-		}
-	} else if e := s.requireClientSecret(req.ClientSecret); e != nil {
+	}
+	if e := s.checkSecretFor(code.pkce, req.ClientSecret); e != nil {
 		return nil, e
 	}
 
@@ -83,6 +78,19 @@ func (s *Server) exchangeCodeLocked(req *squareoauth.ObtainTokenRequest, now tim
 		resp.RefreshToken = s.codeFlowRefreshLocked(code.merchantID, code.scopes)
 	}
 	return resp, nil
+}
+
+// checkSecretFor checks the client secret of a code or refresh token's flow:
+// the code flow requires it; PKCE clients hold none, but one that sends it
+// must send the right one.
+func (s *Server) checkSecretFor(pkce bool, secret string) *apiError {
+	if !pkce {
+		return s.requireClientSecret(secret)
+	}
+	if secret != "" {
+		return s.checkClientSecret(secret)
+	}
+	return nil
 }
 
 // refreshLocked handles grant_type=refresh_token.
@@ -104,13 +112,7 @@ func (s *Server) refreshLocked(req *squareoauth.ObtainTokenRequest, now time.Tim
 	case !rt.expiresAt.IsZero() && !now.Before(rt.expiresAt):
 		return nil, newError("BAD_REQUEST", "refresh_token", "refresh token is expired")
 	}
-	if rt.pkce {
-		if req.ClientSecret != "" {
-			if e := s.checkClientSecret(req.ClientSecret); e != nil {
-				return nil, e
-			}
-		}
-	} else if e := s.requireClientSecret(req.ClientSecret); e != nil {
+	if e := s.checkSecretFor(rt.pkce, req.ClientSecret); e != nil {
 		return nil, e
 	}
 
