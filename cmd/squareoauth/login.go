@@ -93,7 +93,13 @@ func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, 
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// Shutdown, not Close: the browser must still get the page that
+		// the handler wrote just before the wait ended.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
 
 	select {
 	case r := <-done:
