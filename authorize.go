@@ -54,30 +54,28 @@ func (c *Client) AuthorizeURL(opts AuthorizeOptions) (string, error) {
 	if err := checkRedirectURI(t+"RedirectURI", opts.RedirectURI); err != nil {
 		return "", err
 	}
-	q := url.Values{"client_id": {c.clientID}, "state": {opts.State}}
-	if len(opts.Scopes) > 0 {
-		q.Set("scope", strings.Join(opts.Scopes, " "))
-	}
-	if opts.Locale != "" {
-		q.Set("locale", opts.Locale)
-	}
-	if opts.Session != nil {
-		q.Set("session", strconv.FormatBool(*opts.Session))
-	}
 	if opts.CodeChallenge != "" {
 		if err := checkCredential(t+"CodeChallenge", opts.CodeChallenge, 1, 0); err != nil {
 			return "", err
 		}
-		q.Set("code_challenge", opts.CodeChallenge)
 	}
-	if opts.RedirectURI != "" {
-		q.Set("redirect_uri", opts.RedirectURI)
+
+	q := url.Values{"client_id": {c.clientID}, "state": {opts.State}}
+	optional := map[string]string{
+		"scope":          strings.Join(opts.Scopes, " "),
+		"locale":         opts.Locale,
+		"code_challenge": opts.CodeChallenge,
+		"redirect_uri":   opts.RedirectURI,
 	}
-	u, err := url.Parse(c.baseURL)
-	if err != nil { // New parsed it already
-		return "", inputErr("Config.BaseURL", "is not a usable URL")
+	if opts.Session != nil {
+		optional["session"] = strconv.FormatBool(*opts.Session)
 	}
-	u = u.JoinPath("oauth2", "authorize")
+	for name, v := range optional {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	u := c.baseURL.JoinPath("oauth2", "authorize") // a copy: c.baseURL is unchanged
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }

@@ -3,6 +3,7 @@ package squareoauth
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -60,7 +61,7 @@ type Config struct {
 type Client struct {
 	clientID      string
 	clientSecret  string
-	baseURL       string
+	baseURL       *url.URL // parsed and checked by New
 	squareVersion string
 	// revokeAuth sets "Authorization: Client <secret>", built once.
 	revokeAuth RequestEditorFn
@@ -71,14 +72,14 @@ type Client struct {
 // New checks cfg and returns a Client. It sends nothing; an error names the
 // Config field at fault and is an *InputError.
 func New(cfg Config) (*Client, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, base, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{
 		clientID:      cfg.ClientID,
 		clientSecret:  cfg.ClientSecret,
-		baseURL:       cfg.BaseURL,
+		baseURL:       base,
 		squareVersion: cfg.SquareVersion,
 		retry:         cfg.Retry.withDefaults(),
 		revokeAuth:    withAuthorization("Client " + cfg.ClientSecret),

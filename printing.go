@@ -25,7 +25,7 @@ func (cfg Config) LogValue() slog.Value { return slog.StringValue(cfg.String()) 
 
 // String describes the Client without its secret.
 func (c *Client) String() string {
-	return describe("Client", c.clientID, c.clientSecret, c.baseURL, c.squareVersion)
+	return describe("Client", c.clientID, c.clientSecret, c.baseURL.String(), c.squareVersion)
 }
 
 // GoString is String, for %#v.

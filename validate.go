@@ -38,55 +38,55 @@ const (
 	maxSecretLen      = 1024
 )
 
-// withDefaults returns cfg with defaults filled in, or the first problem.
-func (cfg Config) withDefaults() (Config, error) {
+// withDefaults returns cfg with defaults filled in and its BaseURL parsed,
+// or the first problem.
+func (cfg Config) withDefaults() (Config, *url.URL, error) {
 	if err := checkCredential("Config.ClientID", cfg.ClientID, 1, maxClientIDLen); err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	if cfg.ClientSecret != "" {
 		if err := checkCredential("Config.ClientSecret", cfg.ClientSecret, minSecretLen, maxSecretLen); err != nil {
-			return cfg, err
+			return cfg, nil, err
 		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = ProductionURL
 	}
-	if err := checkBaseURL(cfg.BaseURL); err != nil {
-		return cfg, err
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return cfg, nil, err
 	}
 	if cfg.SquareVersion == "" {
 		cfg.SquareVersion = DefaultSquareVersion
 	}
 	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
-		return cfg, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
+		return cfg, nil, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
 	}
 	cfg.HTTPClient = httpClient(cfg.HTTPClient)
-	return cfg, nil
+	return cfg, base, nil
 }
 
-// checkBaseURL accepts an absolute https URL, or http to a loopback host
+// checkBaseURL parses and accepts an absolute https URL, or http to a loopback host
 // (tests, local proxies). User info and queries are refused: the first would
 // put a credential in every error message that quotes the URL, and the
 // generated client would drop the second.
-func checkBaseURL(raw string) error {
+func checkBaseURL(raw string) (*url.URL, error) {
 	const field = "Config.BaseURL"
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return inputErr(field, `must be an absolute URL such as "`+ProductionURL+`"`)
+		return nil, inputErr(field, `must be an absolute URL such as "`+ProductionURL+`"`)
 	}
 	switch {
 	case u.User != nil:
-		return inputErr(field, "must not contain user information")
+		return nil, inputErr(field, "must not contain user information")
 	case u.RawQuery != "" || u.Fragment != "":
-		return inputErr(field, "must not have a query or fragment")
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return nil
+		return nil, inputErr(field, "must not have a query or fragment")
+	case u.Scheme == "https", u.Scheme == "http" && isLoopback(u.Hostname()):
+		return u, nil
 	case u.Scheme == "http":
-		return inputErr(field, "must use https unless the host is loopback")
+		return nil, inputErr(field, "must use https unless the host is loopback")
 	default:
-		return inputErr(field, "must use https")
+		return nil, inputErr(field, "must use https")
 	}
 }
 
