@@ -36,8 +36,10 @@
 // with an [*InputError] naming the field. An answer that is not a success is
 // an [*Error] carrying the HTTP status, Square's error details and the start of
 // the body. Network failures, timeouts and cancellation wrap their cause, so
-// errors.Is(err, context.DeadlineExceeded) works. No error, and no printed
-// [Config] or [Client], contains a secret, token, code or code verifier.
+// errors.Is(err, context.DeadlineExceeded) works. No error contains a
+// secret, token, code or code verifier, and neither does the fmt or
+// log/slog output of a [Config], a [Client], a [Token] or a token request
+// or answer; encoding/json still encodes them in full, for storage.
 //
 // # The whole flow
 //

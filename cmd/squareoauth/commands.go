@@ -42,9 +42,14 @@ func runStatus(ctx context.Context, c *cli, args []string) int {
 
 func runRefresh(ctx context.Context, c *cli, args []string) int {
 	fs, opts := newFlags(c, "refresh", "[--env ENV] [--json] < refresh-token",
-		"Exchanges a refresh token, read from SQUARE_REFRESH_TOKEN or the first line of\nstandard input, for a new access token. Without SQUARE_CLIENT_SECRET it is a\nPKCE refresh: Square then returns a new refresh token and the old one is spent,\nso use --json to keep it.")
+		"Exchanges a refresh token, read from SQUARE_REFRESH_TOKEN or the first line of\nstandard input, for a new access token. Without SQUARE_CLIENT_SECRET it is a\nPKCE refresh: Square then returns a new refresh token and the old one is spent,\nso --json is required to keep it.")
 	if code, done := parseFlags(fs, args); done {
 		return code
+	}
+	// A PKCE refresh spends the refresh token and answers with its only
+	// replacement: redacted output would lose the authorization.
+	if c.getenv("SQUARE_CLIENT_SECRET") == "" && !opts.json {
+		return c.fail("refresh", usagef("without SQUARE_CLIENT_SECRET this is a PKCE refresh, which spends the refresh token; add --json to receive the new one"))
 	}
 	client, err := opts.client(c)
 	if err != nil {

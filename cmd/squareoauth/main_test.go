@@ -298,6 +298,7 @@ func TestUsageErrors(t *testing.T) {
 		{"refresh without token", full, "\n", []string{"refresh"}, "SQUARE_REFRESH_TOKEN is not set"},
 		{"malformed token on stdin", full, "Bearer sq0cgb-CANARY\n", []string{"status"}, "accessToken"},
 		{"revoke without secret", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "EAAA-x", []string{"revoke"}, "Config.ClientSecret"},
+		{"PKCE refresh without --json", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "EQAA-CANARY-refresh", []string{"refresh", "--env", "http://127.0.0.1:1"}, "add --json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
