@@ -340,4 +340,7 @@ func TestConfigAndClientPrintNoSecret(t *testing.T) {
 	if s := fmt.Sprint(c); !strings.Contains(s, testClientID) || !strings.Contains(s, "[REDACTED]") {
 		t.Errorf("Client prints as %q; want its ClientID and a redaction mark", s)
 	}
+	if s := fmt.Sprint(&squareoauth.Client{}); !strings.Contains(s, "squareoauth.Client{") {
+		t.Errorf("a zero Client prints as %q", s)
+	}
 }

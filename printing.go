@@ -25,7 +25,11 @@ func (cfg Config) LogValue() slog.Value { return slog.StringValue(cfg.String()) 
 
 // String describes the Client without its secret.
 func (c *Client) String() string {
-	return describe("Client", c.clientID, c.clientSecret, c.baseURL.String(), c.squareVersion)
+	base := ""
+	if c.baseURL != nil { // a Client not made by New
+		base = c.baseURL.String()
+	}
+	return describe("Client", c.clientID, c.clientSecret, base, c.squareVersion)
 }
 
 // GoString is String, for %#v.
