@@ -68,6 +68,10 @@ type refreshCall struct {
 	done chan struct{} // closed when st and err are set
 	st   *sourceState
 	err  error
+	// panicked is what OnRefresh panicked with, raised again in every
+	// caller that waited: a panic in a background goroutine would end the
+	// process, out of the caller's reach.
+	panicked any
 }
 
 var _ oauth2.TokenSource = (*TokenSource)(nil)
@@ -106,6 +110,11 @@ func RefreshMargin(d time.Duration) TokenSourceOption {
 // old refresh token may already be spent) and the call returns fn's error,
 // wrapped; every later call tries fn again first and fails the same way
 // until fn succeeds, so a storage outage is seen and no token is lost.
+//
+// fn runs inside the refresh, under its one-minute limit (ctx), while other
+// callers wait: it must not call the same TokenSource, which would wait for
+// itself. A panic in fn reaches the callers waiting for the refresh, and
+// the token is kept as if fn had failed.
 func OnRefresh(fn func(context.Context, Token) error) TokenSourceOption {
 	return func(s *TokenSource) { s.onRefresh = fn }
 }
@@ -132,8 +141,8 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 }
 
 // TokenContext returns the current Token, refreshing it first when it is
-// due. ctx bounds the wait for another caller's refresh and the refresh
-// request itself.
+// due. ctx bounds only the wait: a refresh request, once sent, runs to its
+// end (see TokenSource), and ctx's values reach it.
 func (s *TokenSource) TokenContext(ctx context.Context) (Token, error) {
 	st, err := s.current(ctx)
 	if err != nil {
@@ -143,8 +152,11 @@ func (s *TokenSource) TokenContext(ctx context.Context) (Token, error) {
 }
 
 func (s *TokenSource) current(ctx context.Context) (*sourceState, error) {
-	if st := s.state.Load(); st.ready(time.Now()) {
+	switch st := s.state.Load(); {
+	case st.ready(time.Now()):
 		return st, nil
+	case st.err != nil:
+		return nil, st.err
 	}
 	s.mu.Lock()
 	call := s.inflight
@@ -154,17 +166,23 @@ func (s *TokenSource) current(ctx context.Context) (*sourceState, error) {
 		// Detached from ctx, keeping its values: see the type's doc.
 		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		go func() {
-			defer cancel()
+			defer func() {
+				call.panicked = recover()
+				cancel()
+				s.mu.Lock()
+				s.inflight = nil
+				s.mu.Unlock()
+				close(call.done)
+			}()
 			call.st, call.err = s.update(detached)
-			s.mu.Lock()
-			s.inflight = nil
-			s.mu.Unlock()
-			close(call.done)
 		}()
 	}
 	s.mu.Unlock()
 	select {
 	case <-call.done:
+		if call.panicked != nil {
+			panic(call.panicked)
+		}
 		return call.st, call.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("squareoauth: waiting for a token refresh: %w", ctx.Err())
@@ -180,7 +198,8 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	case st.err != nil:
 		return nil, st.err
 	case st.unsaved:
-		return s.save(ctx, st.tok, false)
+		retry := *st
+		return s.save(ctx, &retry)
 	case st.ready(now):
 		return st, nil // refreshed between the caller's look and this update
 	}
@@ -197,6 +216,7 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	resp, err := s.client.obtainToken(ctx, ObtainTokenRequest{
 		GrantType:    GrantTypeRefreshToken,
 		RefreshToken: st.tok.RefreshToken,
+		ShortLived:   st.tok.ShortLived, // else Square answers with a 30-day token
 	}, !pkce, st.tok.AccessToken)
 	if err != nil {
 		if refused(err) {
@@ -216,7 +236,7 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 		if resp.RefreshToken != "" {
 			kept.RefreshToken = resp.RefreshToken
 		}
-		if _, saveErr := s.save(ctx, kept, false); saveErr != nil {
+		if _, saveErr := s.save(ctx, s.snapshot(kept)); saveErr != nil {
 			return nil, errors.Join(err, saveErr)
 		}
 		return nil, err
@@ -228,7 +248,7 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	if next.MerchantID == "" {
 		next.MerchantID = st.tok.MerchantID
 	}
-	return s.save(ctx, next, true)
+	return s.save(ctx, s.issued(next, time.Now()))
 }
 
 // retryLater keeps handing out st's still-valid token after a failed early
@@ -241,33 +261,29 @@ func (s *TokenSource) retryLater(st *sourceState, now time.Time) *sourceState {
 	return s.storeUntil(st, until)
 }
 
-// storeUntil stores st with the fast path open until the given time.
+// storeUntil stores st's token with the fast path open until the given time.
 func (s *TokenSource) storeUntil(st *sourceState, until time.Time) *sourceState {
-	later := *st
-	later.refreshAt = until
-	later.oauth2 = withExpiry(st.tok, until)
-	s.state.Store(&later)
-	return &later
+	later := newState(st.tok, until)
+	s.state.Store(later)
+	return later
 }
 
-// save stores tok as the current token and hands it to OnRefresh. fresh
-// says Square has just issued it: a margin longer than its life would make
-// every call refresh again, so it is then used for half its life at least.
-func (s *TokenSource) save(ctx context.Context, tok Token, fresh bool) (*sourceState, error) {
-	st := s.snapshot(tok)
-	if now := time.Now(); fresh && !now.Before(st.refreshAt) {
-		st.refreshAt = now.Add(tok.ExpiresAt.Sub(now) / 2)
-		st.oauth2 = withExpiry(tok, st.refreshAt)
+// save stores st, a new state of its own, and hands its token to OnRefresh;
+// if that fails or panics, st is stored as unsaved, so that the token is
+// kept and the next call tries OnRefresh again.
+func (s *TokenSource) save(ctx context.Context, st *sourceState) (*sourceState, error) {
+	st.unsaved = s.onRefresh != nil
+	s.state.Store(st) // kept even if OnRefresh panics
+	if s.onRefresh == nil {
+		return st, nil
 	}
-	if s.onRefresh != nil {
-		if err := s.onRefresh(ctx, tok); err != nil {
-			st.unsaved = true
-			s.state.Store(st)
-			return nil, fmt.Errorf("squareoauth: the token was refreshed but OnRefresh failed (it is kept and saving is retried on the next call): %w", err)
-		}
+	if err := s.onRefresh(ctx, st.tok); err != nil {
+		return nil, fmt.Errorf("squareoauth: the token was refreshed but OnRefresh failed (it is kept and saving is retried on the next call): %w", err)
 	}
-	s.state.Store(st)
-	return st, nil
+	saved := *st
+	saved.unsaved = false
+	s.state.Store(&saved)
+	return &saved, nil
 }
 
 // fail records a permanent refusal.
@@ -278,6 +294,7 @@ func (s *TokenSource) fail(err *RefreshError) error {
 	return err
 }
 
+// snapshot is the state of tok, due for refresh once the margin is left.
 func (s *TokenSource) snapshot(tok Token) *sourceState {
 	margin := s.margin
 	if margin < 0 {
@@ -286,14 +303,25 @@ func (s *TokenSource) snapshot(tok Token) *sourceState {
 			margin = shortLivedRefreshMargin
 		}
 	}
-	refreshAt := tok.ExpiresAt.Add(-max(margin, expiryDelta))
-	return &sourceState{tok: tok, oauth2: withExpiry(tok, refreshAt), refreshAt: refreshAt}
+	return newState(tok, tok.ExpiresAt.Add(-max(margin, expiryDelta)))
 }
 
-func withExpiry(tok Token, expiry time.Time) *oauth2.Token {
+// issued is snapshot for a token Square issued at now: a margin longer than
+// its life would make every call refresh again, so it is used for half its
+// life at least.
+func (s *TokenSource) issued(tok Token, now time.Time) *sourceState {
+	st := s.snapshot(tok)
+	if !now.Before(st.refreshAt) {
+		st = newState(tok, now.Add(tok.ExpiresAt.Sub(now)/2))
+	}
+	return st
+}
+
+// newState is the state of tok, handed out until refreshAt.
+func newState(tok Token, refreshAt time.Time) *sourceState {
 	o := tok.oauth2Token()
-	o.Expiry = expiry
-	return o
+	o.Expiry = refreshAt
+	return &sourceState{tok: tok, oauth2: o, refreshAt: refreshAt}
 }
 
 // cannotRefresh says why tok cannot be refreshed at all, or "".
@@ -321,10 +349,16 @@ func refused(err error) bool {
 	return errors.As(err, &ie)
 }
 
-// RefreshError reports that a TokenSource can no longer refresh its token:
-// Square refused the refresh token (revoked, expired or already spent), or
-// there is none. It is permanent; the seller must authorize the application
-// again. When Square refused, errors.As also finds its *Error.
+// RefreshError reports that a TokenSource can no longer refresh its token.
+// It is permanent: the TokenSource returns it from then on without another
+// request, and the seller must authorize the application again. It comes
+//
+//   - at once when Square refuses the refresh token (revoked, expired or
+//     already spent); errors.As also finds Square's *Error;
+//   - at once when the stored refresh token is malformed, before anything
+//     is sent; errors.As also finds the *InputError;
+//   - once the access token expires, when there is no refresh token or its
+//     known expiry has passed: until then the access token is handed out.
 type RefreshError struct {
 	err    error
 	reason string
@@ -332,11 +366,15 @@ type RefreshError struct {
 
 // Error implements error.
 func (e *RefreshError) Error() string {
+	var inputErr *InputError
+	if errors.As(e.err, &inputErr) {
+		return "squareoauth: cannot refresh with the stored token; the seller must authorize again: " + e.err.Error()
+	}
 	if e.err != nil {
 		return "squareoauth: the refresh was refused; the seller must authorize again: " + e.err.Error()
 	}
 	return "squareoauth: cannot refresh: " + e.reason + "; the seller must authorize again"
 }
 
-// Unwrap returns Square's *Error, if any.
+// Unwrap returns Square's *Error or the *InputError, if any.
 func (e *RefreshError) Unwrap() error { return e.err }

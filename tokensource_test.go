@@ -482,6 +482,10 @@ func TestTokenSourcePassingRefusals(t *testing.T) {
 		"401 HTML from a WAF":   {Status: 401, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>blocked</html>")},
 		"403 from a proxy":      {Status: 403},
 		"400 with no JSON body": {Status: 400, Header: jsonHeader()},
+		"429 with Square's errors": {Status: 429, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"3600"}},
+			Body: []byte(`{"errors":[{"category":"RATE_LIMIT_ERROR","code":"RATE_LIMITED"}]}`)},
+		"408 with Square's errors": {Status: 408, Header: jsonHeader(),
+			Body: []byte(`{"errors":[{"category":"API_ERROR","code":"REQUEST_TIMEOUT"}]}`)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -564,4 +568,146 @@ func TestTokenSourceEdges(t *testing.T) {
 			t.Errorf("the next refresh sent %s; want the new refresh token", body)
 		}
 	})
+}
+
+// TestTokenSourceOAuth2ExpiryIsTheRefreshPoint: oauth2.ReuseTokenSource and
+// oauth2.NewClient cache a token until its Expiry, so the Expiry handed to
+// them must be the refresh point, not the token's own expiry.
+func TestTokenSourceOAuth2ExpiryIsTheRefreshPoint(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		name       string
+		left       time.Duration
+		shortLived bool
+		margin     time.Duration
+	}{
+		{"30-day token", 24 * day, false, 23 * day},
+		{"short-lived token", 7 * time.Hour, true, 6 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			tok := f.token(t, tt.left)
+			tok.ShortLived = tt.shortLived
+			o, err := f.client.TokenSource(tok).Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tok.ExpiresAt.Add(-tt.margin); !o.Expiry.Equal(want) {
+				t.Errorf("oauth2 Expiry %v; want the refresh point %v", o.Expiry, want)
+			}
+		})
+	}
+}
+
+// TestTokenSourceUsesTheRotatedRefreshToken refreshes twice through one
+// TokenSource: the second refresh must send the refresh token the first
+// one received, since the old one is spent.
+func TestTokenSourceUsesTheRotatedRefreshToken(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ts := f.client.TokenSource(f.pkceToken(t, -time.Minute))
+	// The first refresh answers with a token that is due again at once.
+	expired := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"EAAA-rotated-access-0001",` +
+		`"refresh_token":"EQAA-rotated-refresh-0001","refresh_token_expires_at":"2099-01-01T00:00:00Z",` +
+		`"expires_at":"` + expired + `","merchant_id":"` + testMerchantID + `","token_type":"bearer"}`)})
+	if _, err := ts.TokenContext(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = ts.TokenContext(t.Context()) // the fake does not know the rotated token
+	if body := string(f.lastRequest(t).Body); !strings.Contains(body, `"refresh_token":"EQAA-rotated-refresh-0001"`) {
+		t.Errorf("the second refresh sent %s; want the rotated refresh token", body)
+	}
+}
+
+func TestTokenSourceKeepsShortLivedTokensShort(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	tok := f.token(t, -time.Minute)
+	tok.ShortLived = true
+	got, err := f.client.TokenSource(tok).TokenContext(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ShortLived || got.ExpiresAt.After(time.Now().Add(25*time.Hour)) {
+		t.Errorf("refreshed token: short-lived %v, expires %v; want another 24-hour token", got.ShortLived, got.ExpiresAt)
+	}
+	if body := string(f.lastRequest(t).Body); !strings.Contains(body, `"short_lived":true`) {
+		t.Errorf("refresh request %s; want short_lived", body)
+	}
+}
+
+func TestTokenSourceMalformedStoredRefreshToken(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	tok := f.token(t, -time.Minute)
+	tok.RefreshToken += "\n" // as a careless store might keep it
+	ts := f.client.TokenSource(tok)
+	before := f.fake.Hits(tokenPath)
+	for range 2 {
+		_, err := ts.TokenContext(t.Context())
+		var re *squareoauth.RefreshError
+		var ie *squareoauth.InputError
+		if !errors.As(err, &re) || !errors.As(err, &ie) || ie.Field != "ObtainTokenRequest.RefreshToken" {
+			t.Fatalf("got %v; want a *RefreshError wrapping the *InputError on RefreshToken", err)
+		}
+		if !strings.Contains(err.Error(), "stored token") {
+			t.Errorf("error %q; want it to blame the stored token, not Square", err)
+		}
+		assertNoSecrets(t, err, tok.RefreshToken, tok.AccessToken)
+	}
+	if n := f.fake.Hits(tokenPath) - before; n != 0 {
+		t.Errorf("requests: got %d; want none", n)
+	}
+}
+
+// TestTokenSourceOnRefreshPanics: the panic reaches the caller, not a
+// background goroutine that would end the process, and the token is kept.
+func TestTokenSourceOnRefreshPanics(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var calls atomic.Int32
+	ts := f.client.TokenSource(f.token(t, -time.Minute), squareoauth.OnRefresh(func(context.Context, squareoauth.Token) error {
+		if calls.Add(1) == 1 {
+			panic("storage bug")
+		}
+		return nil
+	}))
+	recovered := func() (r any) {
+		defer func() { r = recover() }()
+		_, _ = ts.TokenContext(t.Context())
+		return nil
+	}()
+	if recovered != "storage bug" {
+		t.Fatalf("recovered %v; want OnRefresh's panic in the caller", recovered)
+	}
+	if _, err := ts.TokenContext(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.fake.Hits(tokenPath); n != 2 || calls.Load() != 2 {
+		t.Errorf("token requests %d, OnRefresh calls %d; want 2 and 2 (the token was kept and saved again)", n, calls.Load())
+	}
+}
+
+// TestTokenSourceLongMarginAfterOnRefreshFailure: saving again after an
+// OnRefresh failure keeps the fresh token's half-life rule.
+func TestTokenSourceLongMarginAfterOnRefreshFailure(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var calls atomic.Int32
+	ts := f.client.TokenSource(f.token(t, 30*24*time.Hour), squareoauth.RefreshMargin(60*24*time.Hour),
+		squareoauth.OnRefresh(func(context.Context, squareoauth.Token) error {
+			if calls.Add(1) == 1 {
+				return errors.New("database is down")
+			}
+			return nil
+		}))
+	for range 5 {
+		_, _ = ts.TokenContext(t.Context())
+	}
+	if n := f.fake.Hits(tokenPath); n != 2 { // the exchange, then one refresh
+		t.Errorf("token requests: got %d; want 2", n)
+	}
 }
