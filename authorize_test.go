@@ -137,6 +137,9 @@ func TestParseCallback(t *testing.T) {
 		{"missing code", "state=" + state, state, "", "callback code", nil},
 		{"seller declined", "error=access_denied&error_description=user_denied&state=" + state, state, "", "",
 			&squareoauth.CallbackError{Code: "access_denied", Description: "user_denied"}},
+		{"refusal without a state", "error=access_denied&error_description=user_denied", state, "", "",
+			&squareoauth.CallbackError{Code: "access_denied", Description: "user_denied"}},
+		{"refusal with a forged state", "error=access_denied&error_description=user_denied&state=" + state + "x", state, "", "callback state", nil},
 		{"forged description with a newline", "error=x&error_description=a%0Alevel%3DERROR", state, "", "",
 			&squareoauth.CallbackError{Code: "x", Description: "a\nlevel=ERROR"}},
 	}

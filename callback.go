@@ -42,17 +42,22 @@ func printable(s string) string {
 // authorization started with, kept in the user's session; it is compared in
 // constant time, and an empty state never matches, so a forged or replayed
 // redirect is refused. A seller's refusal or a Square error is a
-// *CallbackError; a missing or mismatched state or a missing code is an
-// *InputError. No error quotes the code or the state.
+// *CallbackError, unless the redirect carries a state that does not match:
+// that is forged too. (A refusal without any state is believed: it can
+// only end an authorization, never complete one.) A missing or mismatched
+// state or a missing code is an *InputError. No error quotes the code or
+// the state.
 func ParseCallback(query url.Values, expectedState string) (code string, err error) {
-	if e := query.Get("error"); e != "" {
+	state := query.Get("state")
+	stateOK := state != "" && expectedState != "" &&
+		subtle.ConstantTimeCompare([]byte(state), []byte(expectedState)) == 1
+	if e := query.Get("error"); e != "" && (stateOK || state == "") {
 		return "", &CallbackError{Code: e, Description: query.Get("error_description")}
 	}
-	state := query.Get("state")
 	switch {
 	case state == "":
 		return "", inputErr("callback state", "is missing")
-	case expectedState == "" || subtle.ConstantTimeCompare([]byte(state), []byte(expectedState)) != 1:
+	case !stateOK:
 		return "", inputErr("callback state", "does not match the state the authorization started with")
 	}
 	code = query.Get("code")
