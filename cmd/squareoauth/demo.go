@@ -66,10 +66,14 @@ func demoTarget(env string, getenv func(string) string) (squareoauth.Config, str
 		cfg := squareoauth.Config{ClientID: demoClientID, ClientSecret: demoClientSecret, BaseURL: srv.URL}
 		return cfg, fake.Authorize(demoMerchantID, demoScopes...), srv.Close, nil
 	}
+	base, err := baseURL(env)
+	if err != nil {
+		return squareoauth.Config{}, "", nil, err
+	}
 	cfg := squareoauth.Config{
 		ClientID:     getenv("SQUARE_CLIENT_ID"),
 		ClientSecret: getenv("SQUARE_CLIENT_SECRET"),
-		BaseURL:      baseURL(env),
+		BaseURL:      base,
 	}
 	code := getenv("SQUARE_AUTH_CODE")
 	for _, name := range []string{"SQUARE_CLIENT_ID", "SQUARE_CLIENT_SECRET", "SQUARE_AUTH_CODE"} {
@@ -121,7 +125,7 @@ func walkFlow(ctx context.Context, c *squareoauth.Client, code string, out io.Wr
 	if !errors.As(err, &e) || (e.StatusCode != http.StatusUnauthorized && !slices.ContainsFunc(e.Errors, func(d squareoauth.ErrorDetail) bool {
 		return d.Category == "AUTHENTICATION_ERROR"
 	})) {
-		return fmt.Errorf("the revoked token should be refused as unauthorized, got: %v", err)
+		return fmt.Errorf("%w: the revoked token should be refused as unauthorized, got: %v", errUnexpectedAnswer, err)
 	}
 	fmt.Fprintf(out, "5. RetrieveTokenStatus after revoke: %v\n", err)
 	return nil

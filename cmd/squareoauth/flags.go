@@ -49,15 +49,19 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return exitOK, false
 }
 
-// baseURL maps --env to a base URL.
-func baseURL(env string) string {
-	switch env {
-	case "sandbox":
-		return squareoauth.SandboxURL
-	case "production":
-		return squareoauth.ProductionURL
+// baseURL maps --env to a base URL. A value that is neither an environment
+// nor a URL is refused rather than passed on: an empty or mistyped one
+// would otherwise reach Config.BaseURL, where empty means production.
+func baseURL(env string) (string, error) {
+	switch {
+	case env == "sandbox":
+		return squareoauth.SandboxURL, nil
+	case env == "production":
+		return squareoauth.ProductionURL, nil
+	case strings.Contains(env, "://"):
+		return env, nil
 	}
-	return env
+	return "", usagef(`--env must be "sandbox", "production" or a base URL, not %q`, env)
 }
 
 // client builds a Client from the environment variables and --env.
@@ -66,10 +70,14 @@ func (o *options) client(c *cli) (*squareoauth.Client, error) {
 	if id == "" {
 		return nil, usagef("SQUARE_CLIENT_ID is not set")
 	}
+	base, err := baseURL(o.env)
+	if err != nil {
+		return nil, err
+	}
 	return squareoauth.New(squareoauth.Config{
 		ClientID:     id,
 		ClientSecret: c.getenv("SQUARE_CLIENT_SECRET"),
-		BaseURL:      baseURL(o.env),
+		BaseURL:      base,
 	})
 }
 
@@ -81,7 +89,7 @@ func (c *cli) secret(name string) (string, error) {
 	}
 	if f, ok := c.stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintf(c.stderr, "%s is not set; paste the value and press Enter: ", name)
+			fmt.Fprintf(c.stderr, "%s is not set; paste the value (it shows on screen; pipe it in to avoid that) and press Enter: ", name)
 		}
 	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')

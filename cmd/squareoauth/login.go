@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,9 +19,9 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	fs, opts := newFlags(c, "login", "[--env ENV] [--json] [--port N] [--scopes \"A B\"] [flags]",
 		"Prints the URL of Square's authorization page, receives the redirect on\nhttp://127.0.0.1:PORT/callback (register that URL for the application in the\nDeveloper Dashboard, or pass the one registered with --redirect-uri), checks\nthe state, exchanges the code and prints the token. Without\nSQUARE_CLIENT_SECRET it uses PKCE.")
 	authorize := authorizeFlags(fs)
-	port := fs.Int("port", 8765, "loopback port for the redirect (0 picks a free one)")
+	port := fs.Int("port", 8765, "loopback port for the redirect (0 picks a free one: for tests, since Square redirects only to a registered URL)")
 	redirect := fs.String("redirect-uri", "", "the redirect URL registered for the application, if not http://127.0.0.1:PORT/callback; it must lead to --port on this machine")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the seller")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the seller's redirect")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -50,9 +52,11 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	}
 	fmt.Fprintf(c.stderr, "Open this URL in a browser and authorize the application:\n\n%s\n\nWaiting for the redirect to %s …\n", u, o.RedirectURI)
 
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	// The timeout is the seller's: the exchange that follows gets the
+	// client's own, however late the seller comes back.
+	wait, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if req.Code, err = awaitCallback(ctx, ln, o.State); err != nil {
+	if req.Code, err = awaitCallback(wait, ln, o.State, c.stderr); err != nil {
 		return c.fail("login", err)
 	}
 	tok, err := client.ObtainToken(ctx, req)
@@ -63,11 +67,13 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	return exitOK
 }
 
-// awaitCallback serves ln until the redirect arrives, on whatever path
-// --redirect-uri named, and returns its code. A redirect that fails
-// ParseCallback is answered with the reason and ends the wait; requests that
-// are no redirect at all (a browser's favicon) are ignored.
-func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, error) {
+// awaitCallback serves ln until the redirect with the expected state arrives,
+// on whatever path --redirect-uri named, and returns its code or Square's
+// refusal. Any web page can send the browser to a loopback port, so a
+// redirect without that state is answered with the reason and noted on
+// stderr, and the wait goes on. Requests that are no redirect at all (a
+// browser's favicon) are ignored.
+func awaitCallback(ctx context.Context, ln net.Listener, state string, notes io.Writer) (string, error) {
 	type result struct {
 		code string
 		err  error
@@ -85,6 +91,11 @@ func awaitCallback(ctx context.Context, ln net.Listener, state string) (string, 
 			http.Error(w, "Authorization failed: "+err.Error(), http.StatusBadRequest)
 		} else {
 			fmt.Fprintln(w, "Authorized. You can close this window and return to the terminal.")
+		}
+		var input *squareoauth.InputError
+		if q.Get("state") == "" || errors.As(err, &input) && input.Field == "callback state" {
+			fmt.Fprintf(notes, "Ignored a redirect without this login's state: %v\n", err)
+			return
 		}
 		select {
 		case done <- result{code, err}:

@@ -22,8 +22,9 @@
 // a base URL. Output is for people, with tokens redacted; --json prints JSON
 // for scripts, including the tokens, so send it somewhere safe.
 //
-// Exit codes: 0 success, 1 Square refused, 2 usage or invalid input, 3
-// network failure or timeout.
+// Exit codes: 0 success, 1 Square refused (or answered unexpectedly), 2
+// usage or invalid input (a login that no redirect reaches in time
+// included), 3 network failure or timeout.
 package main
 
 import (
@@ -122,13 +123,12 @@ func (c *cli) fail(name string, err error) int {
 		input    *squareoauth.InputError
 		answer   *squareoauth.Error
 		callback *squareoauth.CallbackError
-		refresh  *squareoauth.RefreshError
 		usage    *usageError
 	)
 	switch {
 	case errors.As(err, &input), errors.As(err, &usage):
 		return exitUsage
-	case errors.As(err, &answer), errors.As(err, &callback), errors.As(err, &refresh):
+	case errors.As(err, &answer), errors.As(err, &callback), errors.Is(err, errUnexpectedAnswer):
 		return exitSquare
 	default:
 		return exitNetwork
@@ -141,3 +141,7 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errUnexpectedAnswer marks an answer that is a success where Square should
+// have refused, or a refusal of the wrong kind.
+var errUnexpectedAnswer = errors.New("unexpected answer from Square")
