@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -288,10 +289,22 @@ func TestContextEndsCalls(t *testing.T) {
 	}
 }
 
+// closedURL returns the URL of a loopback port that nothing listens on: one
+// the test opened and closed (a fixed port such as 1 may be in use).
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	return "http://" + ln.Addr().String()
+}
+
 func TestUnreachableServerIsNotAnError(t *testing.T) {
 	t.Parallel()
 	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret,
-		BaseURL: "http://127.0.0.1:1"})
+		BaseURL: closedURL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
