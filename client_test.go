@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
@@ -232,6 +233,8 @@ func TestHeaderRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	revokeReq := f.lastRequest(t)
+	f.pkceToken(t, time.Hour) // the Config has a secret; PKCE must not send it
+	pkceReq := f.lastRequest(t)
 
 	absent := "(absent)"
 	tests := []struct {
@@ -244,6 +247,7 @@ func TestHeaderRules(t *testing.T) {
 		wantBodySecret   bool
 	}{
 		{"ObtainToken", obtainReq, "/oauth2/token", absent, "application/json", true, true},
+		{"ObtainToken with PKCE", pkceReq, "/oauth2/token", absent, "application/json", true, false},
 		{"RevokeToken", revokeReq, "/oauth2/revoke", "Client " + testClientSecret, "application/json", true, false},
 		{"RetrieveTokenStatus", statusReq, "/oauth2/token/status", "Bearer " + tok.AccessToken, absent, false, false},
 	}

@@ -209,6 +209,26 @@ func TestErrorBodyIsKeptAndRedacted(t *testing.T) {
 	}
 }
 
+func TestHasCodeLooksAtEveryError(t *testing.T) {
+	t.Parallel()
+	e := &squareoauth.Error{Errors: []squareoauth.ErrorDetail{{Code: "NEVER_SEEN_BEFORE"}, {Code: "UNAUTHORIZED"}}}
+	if !e.HasCode("UNAUTHORIZED") || e.HasCode("FORBIDDEN") {
+		t.Errorf("HasCode: UNAUTHORIZED %v, FORBIDDEN %v; want true, false", e.HasCode("UNAUTHORIZED"), e.HasCode("FORBIDDEN"))
+	}
+}
+
+// TestRedactionKeepsTheCap: replacing a short secret with the longer
+// "[REDACTED]" must not grow Body past its 1 MiB cap.
+func TestRedactionKeepsTheCap(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 401, Body: bytes.Repeat([]byte("a"), 1<<20)})
+	_, err := f.client.RetrieveTokenStatus(t.Context(), "a")
+	if e := asError(t, err); len(e.Body) > 1<<20 || !bytes.HasPrefix(e.Body, []byte("[REDACTED]")) {
+		t.Errorf("Body holds %d bytes starting %.20q; want at most 1 MiB, redacted", len(e.Body), e.Body)
+	}
+}
+
 func TestFakeErrorShapes(t *testing.T) {
 	t.Parallel()
 	for _, legacy := range []bool{false, true} {

@@ -5,6 +5,8 @@ package squareoauth_test
 // (bench_test.go).
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
@@ -34,6 +37,10 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte("<html>" + strings.Repeat("bad request ", 500) + "</html>"))
+		case 5: // past the 1 MiB cap: the rest must be drained, not left
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write(bytes.Repeat([]byte("x"), 1<<20+32<<10))
 		default:
 			_, _ = w.Write(answers[r.URL.Path])
 		}
@@ -99,4 +106,38 @@ func TestHugeBodyKeepsLittle(t *testing.T) {
 		t.Errorf("the live heap grew by %.2f MiB; want at most 2 MiB", float64(grew)/(1<<20))
 	}
 	runtime.KeepAlive(err)
+}
+
+// TestAllocationBudget asserts issue 5's allocation targets, which the
+// benchmarks only report: a call allocates at most 15 times more than the
+// raw net/http baseline, and a cached token not at all. It is not parallel:
+// AllocsPerRun counts every goroutine's allocations. .ci/run runs it
+// without -race, which allocates on its own.
+func TestAllocationBudget(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under -race; run without it")
+	}
+	ctx := context.Background()
+	for name, pair := range benchPair(t, benchServer(t)) {
+		run := func(exchange exchange) float64 {
+			return testing.AllocsPerRun(300, func() {
+				if err := exchange(ctx); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		sdk, raw := run(pair[0]), run(pair[1])
+		t.Logf("%s: %.1f allocations a call, raw net/http %.1f", name, sdk, raw)
+		if sdk > raw+15 {
+			t.Errorf("%s: %.1f allocations a call; want at most the raw %.1f + 15", name, sdk, raw)
+		}
+	}
+	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := c.TokenSource(squareoauth.Token{AccessToken: "EAAA-fresh", RefreshToken: "EQAA-r", ExpiresAt: time.Now().Add(30 * 24 * time.Hour)})
+	if n := testing.AllocsPerRun(1000, func() { _, _ = ts.Token() }); n != 0 {
+		t.Errorf("a cached token costs %.1f allocations; want 0", n)
+	}
 }

@@ -32,6 +32,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"URL without a host", func(c *squareoauth.Config) { c.BaseURL = "https:///oauth" }, "Config.BaseURL"},
 		{"relative base URL", func(c *squareoauth.Config) { c.BaseURL = "connect.squareup.com" }, "Config.BaseURL"},
 		{"plain http to a remote host", func(c *squareoauth.Config) { c.BaseURL = "http://connect.squareup.com" }, "Config.BaseURL"},
+		{"plain http to a host named like localhost", func(c *squareoauth.Config) { c.BaseURL = "http://localhost.example.com" }, "Config.BaseURL"},
 		{"plain http to a private address", func(c *squareoauth.Config) { c.BaseURL = "http://10.0.0.8:8080" }, "Config.BaseURL"},
 		{"ftp scheme", func(c *squareoauth.Config) { c.BaseURL = "ftp://connect.squareup.com" }, "Config.BaseURL"},
 		{"user info in URL", func(c *squareoauth.Config) { c.BaseURL = "https://user:" + testClientSecret + "@example.com" }, "Config.BaseURL"},
