@@ -37,7 +37,8 @@
 // seller [DefaultMerchantID] (see [Server.SetConsent] and
 // [Server.DenyConsent]), and redirects to the URL given to
 // [Server.SetRedirectURL], or to the request's redirect_uri, with code and
-// state in the query, as Square does.
+// state in the query, as Square does. A code issued for a redirect_uri is
+// exchanged only with that same ObtainTokenRequest.RedirectURI.
 //
 //	srv := squareoauthtest.NewServer(t)
 //	app := httptest.NewServer(yourCallbackHandler) // reads code and state

@@ -80,9 +80,9 @@ func (s *Server) AuthorizePKCE(merchantID, codeChallenge string, scopes ...strin
 
 // SetRedirectURL sets the application's registered redirect URL, as in
 // Square's Developer Dashboard: where the authorize page sends the browser
-// when the request has no redirect_uri. It must be an absolute http or https
-// URL without a fragment; a bad one fails the authorize request (400) and the
-// test.
+// when the request has no redirect_uri, and the only redirect_uri it then
+// accepts. It must be an https URL (or http to a loopback host) without a
+// fragment; a bad one fails the authorize request (400) and the test.
 func (s *Server) SetRedirectURL(u string) { s.fake.SetRedirectURL(u) }
 
 // SetConsent makes merchantID the seller who approves on the authorize page

@@ -334,11 +334,12 @@ func TestBrowserFlow(t *testing.T) {
 			srv := squareoauthtest.NewServer(t)
 			c := newClient(t, srv.Config())
 			got := make(chan callback, 1)
+			var redirectURI string // repeated in the exchange when the authorize URL named it
 			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				q := r.URL.Query()
 				cb := callback{code: q.Get("code"), state: q.Get("state"), errCode: q.Get("error"), errDescription: q.Get("error_description")}
 				if cb.code != "" {
-					tok, err := c.ObtainToken(r.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: cb.code})
+					tok, err := c.ObtainToken(r.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: cb.code, RedirectURI: redirectURI})
 					if err == nil {
 						cb.status, err = c.RetrieveTokenStatus(r.Context(), tok.AccessToken)
 					}
@@ -351,7 +352,8 @@ func TestBrowserFlow(t *testing.T) {
 
 			authorize := srv.URL + "/oauth2/authorize?client_id=" + url.QueryEscape(srv.ClientID) + "&state=xyz&scope=PAYMENTS_READ"
 			if tt.viaParam {
-				authorize += "&redirect_uri=" + url.QueryEscape(app.URL+"/square/callback")
+				redirectURI = app.URL + "/square/callback"
+				authorize += "&redirect_uri=" + url.QueryEscape(redirectURI)
 			} else {
 				srv.SetRedirectURL(app.URL + "/square/callback")
 			}

@@ -2,6 +2,7 @@ package fakesquare
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -33,9 +34,9 @@ var codeChallengeForm = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // SetRedirectURL sets the redirect URL registered for the application, as in
 // Square's Developer Dashboard: where the authorize page sends the browser
-// when the request names no redirect_uri. It must be an absolute http or
-// https URL; a bad one is reported (400 and a violation) when the page
-// needs it, not here.
+// when the request names no redirect_uri, and the only redirect_uri it then
+// accepts. It must be an https URL, or http to a loopback host; a bad one
+// is reported (400 and a violation) when the page needs it, not here.
 func (s *Server) SetRedirectURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,11 +76,14 @@ type pageProblem struct {
 // authorizeRequest is a request for the authorize page that passed its
 // checks.
 type authorizeRequest struct {
-	target    *url.URL // where the browser goes next
-	scopes    []string // nil: Square's defaults
-	challenge string   // PKCE when non-empty
-	state     string
-	hasState  bool
+	target *url.URL // where the browser goes next
+	// redirectURI is the redirect_uri the request named, which the code
+	// exchange must then repeat; "" when it named none.
+	redirectURI string
+	scopes      []string // nil: Square's defaults
+	challenge   string   // PKCE when non-empty
+	state       string
+	hasState    bool
 }
 
 // serveAuthorize is GET /oauth2/authorize with automatic consent: the seller
@@ -112,7 +116,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if deny {
 		params = append(params, "error=access_denied", "error_description=user_denied")
 	} else {
-		code := s.authorize(merchantID, req.challenge != "", req.challenge, req.scopes)
+		code := s.authorize(merchantID, req.challenge != "", req.challenge, req.redirectURI, req.scopes)
 		params = append(params, "code="+url.QueryEscape(code))
 	}
 	if req.hasState {
@@ -189,6 +193,8 @@ func (s *Server) checkAuthorize(r *http.Request) (authorizeRequest, []pageProble
 	raw, source := q.Get("redirect_uri"), "redirect_uri"
 	if !q.Has("redirect_uri") {
 		raw, source = registered, "the registered redirect URL (SetRedirectURL)"
+	} else {
+		req.redirectURI = raw
 	}
 	switch {
 	case raw == "" && !q.Has("redirect_uri"):
@@ -196,8 +202,13 @@ func (s *Server) checkAuthorize(r *http.Request) (authorizeRequest, []pageProble
 			"no redirect_uri and no registered redirect URL (SetRedirectURL)")
 	default:
 		u, why := redirectTarget(raw)
-		if why != "" {
+		switch {
+		case why != "":
 			add(http.StatusBadRequest, "invalid redirect URL", fmt.Sprintf("%s %q %s", source, raw, why))
+		case registered != "" && raw != registered:
+			// RFC 6749 §3.1.2.3: a registered redirect URL is the only one.
+			add(http.StatusBadRequest, "redirect_uri does not match the registered redirect URL",
+				fmt.Sprintf("redirect_uri %q is not the registered %q", raw, registered))
 		}
 		req.target = u
 	}
@@ -214,8 +225,19 @@ func redirectTarget(raw string) (*url.URL, string) {
 		return nil, "is not an absolute http or https URL"
 	case u.Host == "":
 		return nil, "has no host"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, "is plain http to a host other than loopback; Square requires https there"
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, "has a fragment, which a redirect URL must not (RFC 6749 §3.1.2)"
 	}
 	return u, ""
+}
+
+// isLoopback reports a host name or address that stays on this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

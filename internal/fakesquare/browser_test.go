@@ -93,8 +93,7 @@ func TestAuthorizePage(t *testing.T) {
 			merchantID: fakesquare.DefaultMerchantID,
 		},
 		{
-			name:       "redirect_uri wins over the registered URL",
-			registered: "https://app.example/cb",
+			name:       "redirect_uri when none is registered",
 			query:      id + "&redirect_uri=" + url.QueryEscape("http://127.0.0.1:8080/back") + "&scope=ITEMS_READ%20PAYMENTS_READ&state=s1",
 			wantPrefix: "http://127.0.0.1:8080/back?code=sq0cgb-",
 			wantState:  ptr("s1"),
@@ -206,6 +205,11 @@ func TestAuthorizePage(t *testing.T) {
 				t.Errorf("approved authorization got error %q", q.Get("error"))
 			}
 			body := codeGrant(q.Get("code"))
+			// A redirect_uri in the authorize URL must be repeated.
+			named, _ := url.ParseQuery(tt.query)
+			if uri := named.Get("redirect_uri"); uri != "" {
+				body["redirect_uri"] = uri
+			}
 			if tt.pkce {
 				// A PKCE code is not exchanged without its verifier.
 				wantError(t, "PKCE code without verifier", f.exchange(t, codeGrant(f.browse(t, http.MethodGet, tt.query).location.Query().Get("code"))),
@@ -258,6 +262,10 @@ func TestAuthorizePageRejects(t *testing.T) {
 			400, "invalid redirect URL", `redirect_uri "/cb" is not an absolute http or https URL`},
 		{"empty redirect_uri", http.MethodGet, "https://app.example/cb", id + "&redirect_uri=",
 			400, "invalid redirect URL", `redirect_uri "" is not an absolute`},
+		{"redirect_uri other than the registered URL", http.MethodGet, "https://app.example/cb", id + "&redirect_uri=" + url.QueryEscape("https://evil.example/cb"),
+			400, "redirect_uri does not match the registered redirect URL", `redirect_uri "https://evil.example/cb" is not the registered "https://app.example/cb"`},
+		{"plain http redirect_uri to a remote host", http.MethodGet, "", id + "&redirect_uri=" + url.QueryEscape("http://app.example/cb"),
+			400, "invalid redirect URL", "is plain http to a host other than loopback"},
 		{"ftp redirect_uri", http.MethodGet, "", id + "&redirect_uri=" + url.QueryEscape("ftp://app.example/cb"),
 			400, "invalid redirect URL", "is not an absolute http or https URL"},
 		{"redirect_uri with a fragment", http.MethodGet, "", id + "&redirect_uri=" + url.QueryEscape("https://app.example/cb#top"),
@@ -435,3 +443,23 @@ func TestSellerActions(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCodeExchangeRepeatsRedirectURI: a code issued for an authorize URL
+// that named a redirect_uri is exchanged only with that same redirect_uri.
+func TestCodeExchangeRepeatsRedirectURI(t *testing.T) {
+	t.Parallel()
+	const uri = "https://app.example/cb"
+	f := setup(t)
+	code := func() string {
+		p := f.browse(t, http.MethodGet, "client_id="+url.QueryEscape(clientID)+"&redirect_uri="+url.QueryEscape(uri))
+		return p.location.Query().Get("code")
+	}
+	wantError(t, "without redirect_uri", f.exchange(t, codeGrant(code())),
+		http.StatusBadRequest, "MISSING_REQUIRED_PARAMETER", "redirect_uri")
+	other := codeGrant(code())
+	other["redirect_uri"] = uri + "/other"
+	wantError(t, "another redirect_uri", f.exchange(t, other), http.StatusBadRequest, "BAD_REQUEST", "redirect_uri")
+	same := codeGrant(code())
+	same["redirect_uri"] = uri
+	wantStatus(t, "the same redirect_uri", f.exchange(t, same), http.StatusOK)
+}

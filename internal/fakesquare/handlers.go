@@ -53,6 +53,14 @@ func (s *Server) exchangeCodeLocked(req *squareoauth.ObtainTokenRequest, now tim
 	if !now.Before(code.expiresAt) {
 		return nil, newError("BAD_REQUEST", "code", "authorization code is expired")
 	}
+	// Square requires redirect_uri when the authorize URL had one, and
+	// OAuth requires it to be the same (RFC 6749 §4.1.3).
+	switch {
+	case code.redirectURI != "" && req.RedirectURI == "":
+		return nil, newError("MISSING_REQUIRED_PARAMETER", "redirect_uri", "redirect_uri is required: the authorization request named one")
+	case code.redirectURI != "" && req.RedirectURI != code.redirectURI:
+		return nil, newError("BAD_REQUEST", "redirect_uri", "redirect_uri does not match the authorization request's")
+	}
 	if code.pkce {
 		if req.CodeVerifier == "" {
 			return nil, newError("MISSING_REQUIRED_PARAMETER", "code_verifier", "code_verifier is required for a PKCE authorization code")

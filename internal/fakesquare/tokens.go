@@ -34,6 +34,9 @@ type authCode struct {
 	expiresAt  time.Time
 	pkce       bool
 	challenge  string // S256 code_challenge, PKCE only
+	// redirectURI is the redirect_uri of the authorize request, which the
+	// exchange must repeat exactly; "" when it named none.
+	redirectURI string
 }
 
 // accessGrant is an issued access token.
@@ -83,17 +86,17 @@ func newTokenState() tokenState {
 // granted. merchantID should look like Square's (8 to 191 characters), or the
 // token response will break the spec and the fake will answer 500.
 func (s *Server) Authorize(merchantID string, scopes ...string) string {
-	return s.authorize(merchantID, false, "", scopes)
+	return s.authorize(merchantID, false, "", "", scopes)
 }
 
 // AuthorizePKCE is Authorize for the PKCE flow: the code must be exchanged
 // with a code_verifier whose S256 challenge (base64url without padding of its
 // SHA-256) equals codeChallenge; no client_secret is needed.
 func (s *Server) AuthorizePKCE(merchantID, codeChallenge string, scopes ...string) string {
-	return s.authorize(merchantID, true, codeChallenge, scopes)
+	return s.authorize(merchantID, true, codeChallenge, "", scopes)
 }
 
-func (s *Server) authorize(merchantID string, pkce bool, challenge string, scopes []string) string {
+func (s *Server) authorize(merchantID string, pkce bool, challenge, redirectURI string, scopes []string) string {
 	if len(scopes) == 0 {
 		scopes = defaultScopes
 	}
@@ -101,11 +104,12 @@ func (s *Server) authorize(merchantID string, pkce bool, challenge string, scope
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokens.codes[code] = &authCode{
-		merchantID: merchantID,
-		scopes:     slices.Clone(scopes),
-		expiresAt:  s.nowLocked().Add(codeLifetime),
-		pkce:       pkce,
-		challenge:  challenge,
+		merchantID:  merchantID,
+		scopes:      slices.Clone(scopes),
+		expiresAt:   s.nowLocked().Add(codeLifetime),
+		pkce:        pkce,
+		challenge:   challenge,
+		redirectURI: redirectURI,
 	}
 	return code
 }
