@@ -2,6 +2,7 @@ package fakesquare
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -81,6 +82,28 @@ func badAuthorizationHeader() *apiError {
 	e := newError("BAD_REQUEST", "", "bad authorization header")
 	e.legacyOverride = &squareoauth.ErrorResponse{Message: "bad authorization header", Type: "bad_request.invalid_parameter"}
 	return e
+}
+
+// describe lists the errors of an answer for a violation message: their
+// codes, fields and details, which never hold a request value.
+func describe(errs ...*apiError) string {
+	var parts []string
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		for _, x := range append([]*apiError{e}, e.more...) {
+			part := x.code
+			if x.field != "" {
+				part += " (field " + x.field + ")"
+			}
+			if x.detail != "" {
+				part += ": " + x.detail
+			}
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // status is the HTTP status the error is answered with.

@@ -180,9 +180,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	)
 	switch {
 	case err != nil:
-		// The client went away or sent a broken body; nobody reads the answer.
+		// The client went away or sent a broken body (a chunked body cut
+		// short, say); if anyone still reads, the answer is a 400.
 		s.addViolation(r, "reading request body: "+err.Error())
-		return
+		problem = newError("BAD_REQUEST", "", "the request body could not be read")
 	case tooLarge:
 		s.addViolation(r, fmt.Sprintf("request body larger than %d bytes", maxRequestBody))
 		problem = newError("REQUEST_ENTITY_TOO_LARGE", "", "request body is too large")

@@ -713,15 +713,15 @@ func TestHeaderRules(t *testing.T) {
 		{"Authorization on token", "/oauth2/token", "Bearer EAAAsome-token", nil, nil,
 			400, "BAD_REQUEST", "Authorization header sent to ObtainToken"},
 		{"Bearer on revoke", "/oauth2/revoke", "Bearer " + secret, nil, nil,
-			400, "", "authorization failed"},
+			400, "", "bad authorization header"},
 		{"bare secret on revoke", "/oauth2/revoke", secret, nil, nil,
-			400, "", "authorization failed"},
+			400, "", "bad authorization header"},
 		{"no Authorization on revoke", "/oauth2/revoke", "", nil, nil,
-			400, "", "authorization failed"},
+			400, "", "bad authorization header"},
 		{"no Authorization on status", "/oauth2/token/status", "", nil, nil,
-			401, "UNAUTHORIZED", "authorization failed"},
+			401, "UNAUTHORIZED", `must be "Bearer ACCESS_TOKEN"`},
 		{"Client on status", "/oauth2/token/status", "Client " + secret, nil, nil,
-			401, "UNAUTHORIZED", "authorization failed"},
+			401, "UNAUTHORIZED", `must be "Bearer ACCESS_TOKEN"`},
 		{"missing Square-Version", "/oauth2/token", "", nil, delH("Square-Version"),
 			400, "BAD_REQUEST", "Square-Version header missing"},
 		{"malformed Square-Version", "/oauth2/token", "", nil, setH("Square-Version", "2025-13-45"),
@@ -733,7 +733,7 @@ func TestHeaderRules(t *testing.T) {
 		{"wrong Content-Type", "/oauth2/token", "", nil, setH("Content-Type", "text/plain"),
 			400, "INVALID_CONTENT_TYPE", "Content-Type"},
 		{"body on status", "/oauth2/token/status", "Bearer EAAAsome-token", []byte(`{"x":1}`), nil,
-			400, "BAD_REQUEST", "request body not allowed"},
+			400, "BAD_REQUEST", "this endpoint takes no request body"},
 		{"unknown path", "/oauth2/nowhere", "", nil, nil,
 			404, "NOT_FOUND", "no operation in the spec"},
 	}
@@ -816,18 +816,18 @@ func TestSchemaViolations(t *testing.T) {
 			"VALUE_TOO_LONG", "refresh_token", longRefresh, "maximum string length is 1024"},
 		{"unknown grant_type", map[string]any{"client_id": clientID, "grant_type": "password-grant"},
 			"INVALID_ENUM_VALUE", "grant_type", "password-grant", "allowed values"},
-		{"missing grant_type", map[string]any{"client_id": clientID},
-			"MISSING_REQUIRED_PARAMETER", "grant_type", "", `property "grant_type" is missing`},
+		{"missing grant_type", map[string]any{"client_id": clientID, "client_secret": "sq0csp-CANARY-beside-a-missing-field"},
+			"MISSING_REQUIRED_PARAMETER", "grant_type", "sq0csp-CANARY-beside-a-missing-field", `property "grant_type" is missing`},
 		{"short_lived not a boolean", map[string]any{"client_id": clientID, "grant_type": "refresh_token", "short_lived": "yes-please"},
 			"EXPECTED_BOOLEAN", "short_lived", "yes-please", "value must be a boolean"},
 		{"null client_secret", map[string]any{"client_id": clientID, "grant_type": "refresh_token", "client_secret": nil},
 			"EXPECTED_STRING", "client_secret", "", "not nullable"},
 		{"not JSON", []byte(`{"client_id": "sq0csp-LEAKED-IN-BROKEN-JSON`),
-			"EXPECTED_JSON_BODY", "", "sq0csp-LEAKED-IN-BROKEN-JSON", "failed to decode request body"},
+			"EXPECTED_JSON_BODY", "", "sq0csp-LEAKED-IN-BROKEN-JSON", "request body is not valid JSON"},
 		{"JSON array", []byte(`["sq0csp-IN-AN-ARRAY"]`),
 			"EXPECTED_OBJECT", "", "sq0csp-IN-AN-ARRAY", "value must be an object"},
 		{"no body", nil,
-			"EXPECTED_JSON_BODY", "", "", "value is required but missing"},
+			"EXPECTED_JSON_BODY", "", "", "a JSON request body is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -840,7 +840,33 @@ func TestSchemaViolations(t *testing.T) {
 			if len(v) != 1 || !strings.Contains(v[0], tt.violation) {
 				t.Errorf("violations got %q; want one containing %q", v, tt.violation)
 			}
+			// squareoauthtest prints violations in users' test logs.
+			if tt.value != "" && len(v) > 0 && strings.Contains(v[0], tt.value) {
+				t.Errorf("violation %q quotes the request's value", v[0])
+			}
 		})
+	}
+}
+
+// TestQueryStringIsAViolation: the spec declares no parameters, and a
+// credential in a URL would reach logs; the violation does not quote it.
+func TestQueryStringIsAViolation(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const token = "EAAA-CANARY-in-a-query-string"
+	resp, err := http.Post(f.url+"/oauth2/token/status?access_token="+token, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	v := f.fake.Violations()
+	if !slices.ContainsFunc(v, func(s string) bool { return strings.Contains(s, "query string") }) {
+		t.Errorf("violations got %q; want one about the query string", v)
+	}
+	for _, s := range v {
+		if strings.Contains(s, token) {
+			t.Errorf("violation %q quotes the query", s)
+		}
 	}
 }
 
