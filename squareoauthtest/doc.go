@@ -3,12 +3,13 @@
 // the state Square keeps (authorization codes, access and refresh tokens, a
 // clock) and the rules Square enforces.
 //
-// The fake checks every request against Square's API description and header
-// rules (no Authorization header on /oauth2/token, "Client <secret>" on
-// /oauth2/revoke, "Bearer <token>" on /oauth2/token/status, a dated
-// Square-Version, and so on). A request that breaks one gets the error
-// Square would answer with, and also fails the test that started the
-// server, when the test ends: code that Square would reject cannot pass.
+// The fake checks every request against Square's API description and
+// documented header rules ("Client <secret>" on /oauth2/revoke,
+// "Bearer <token>" on /oauth2/token/status, a Square-Version that is a
+// date, the redirect_uri of the authorization, and so on). A request that
+// breaks one gets the error Square would answer with, and also fails the
+// test that started the server, when the test ends: code that Square would
+// reject cannot pass.
 //
 // A test of code that holds tokens:
 //

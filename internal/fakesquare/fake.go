@@ -3,10 +3,12 @@
 //
 // The fake is also the test oracle: it checks every request, and every
 // answer it builds itself, against the package's openapi.yaml with
-// kin-openapi, and it enforces the header rules the spec cannot express
-// (no Authorization on /oauth2/token, a dated Square-Version, an Accept of
-// application/json, a User-Agent). Every breach is kept in Violations, so a
-// test of a client ends with a check that Violations is empty.
+// kin-openapi, and it enforces the header rules the spec cannot express: a
+// Square-Version that is one date, and, unless SetStrictHeaders(false), this
+// SDK's stricter rules (no Authorization on /oauth2/token, a Square-Version,
+// an Accept of application/json, a User-Agent). Every breach is kept in
+// Violations, so a test of a client ends with a check that Violations is
+// empty.
 //
 // It also serves the browser side of the flow, Square's authorize page
 // (GET /oauth2/authorize), with automatic consent: see SetConsent,
@@ -68,6 +70,7 @@ type Server struct {
 	requests     []Request
 	hits         map[string]int
 	violations   []string
+	lenient      bool         // SetStrictHeaders(false)
 	faultBytes   atomic.Int64 // body bytes delivered by faults
 }
 
@@ -92,6 +95,16 @@ func New(app App) *Server {
 		faults:  make(map[string][]Fault),
 		hits:    make(map[string]int),
 	}
+}
+
+// SetStrictHeaders turns this SDK's own header rules on (the default) or off.
+// Off, a request is judged by Square's documented rules only: a missing
+// Square-Version, Accept or User-Agent, or an Authorization header on
+// /oauth2/token, is neither refused nor a violation, as for Square.
+func (s *Server) SetStrictHeaders(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lenient = !on
 }
 
 // App returns the registered application.
@@ -189,7 +202,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem = newError("REQUEST_ENTITY_TOO_LARGE", "", "request body is too large")
 	default:
 		var violations []string
-		in, violations, problem = s.v.checkRequest(r, body)
+		s.mu.Lock()
+		strict := !s.lenient
+		s.mu.Unlock()
+		in, violations, problem = s.v.checkRequest(r, body, strict)
 		for _, v := range violations {
 			s.addViolation(r, v)
 		}

@@ -777,6 +777,29 @@ func TestHeaderRules(t *testing.T) {
 	}
 }
 
+// TestLenientHeaders: with the SDK's own rules off, a request is judged by
+// Square's documented rules only, and a malformed Square-Version still fails.
+func TestLenientHeaders(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.fake.SetStrictHeaders(false)
+	bare := func(r *http.Request) {
+		r.Header.Del("Square-Version")
+		r.Header.Set("Accept", "*/*")
+		r.Header.Set("User-Agent", "")
+	}
+	r := f.call(t, "/oauth2/token", "Bearer EAAAsome-token", codeGrant(f.fake.Authorize(merchantID)), bare)
+	wantStatus(t, "a request Square accepts", r, http.StatusOK)
+	wantNoViolations(t, f)
+
+	r = f.call(t, "/oauth2/token", "", codeGrant(f.fake.Authorize(merchantID)),
+		func(r *http.Request) { r.Header.Set("Square-Version", "2025-13-45") })
+	wantError(t, "malformed Square-Version", r, http.StatusBadRequest, "INVALID_SQUARE_VERSION_FORMAT", "")
+	if v := f.fake.Violations(); len(v) != 1 {
+		t.Errorf("violations got %q; want the malformed Square-Version", v)
+	}
+}
+
 func TestWrongMethod(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -23,24 +23,22 @@ var squareVersionForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 // is not a declared parameter (Square keeps it out of the operations), and
 // OAS 3.0 ignores Authorization parameters, so "no Authorization on
 // ObtainToken" has to live here.
-func checkHeaders(h http.Header, operationID string) []headerProblem {
+//
+// strict adds this SDK's own rules, which Square does not document as
+// required (Square-Version is optional there, and Square's own SDKs send a
+// Bearer token to ObtainToken): a Square-Version, an Accept of
+// application/json, a User-Agent, and no Authorization on ObtainToken.
+func checkHeaders(h http.Header, operationID string, strict bool) []headerProblem {
 	var out []headerProblem
 	add := func(violation string, err *apiError) {
 		out = append(out, headerProblem{violation, err})
 	}
-
-	// ObtainToken authenticates with the body. A client that sends a Bearer
-	// token here (as Square's Fern SDKs do) leaks it to an endpoint that has
-	// no use for it.
-	if operationID == "ObtainToken" && len(h.Values("Authorization")) > 0 {
-		add("Authorization header sent to ObtainToken, which takes its credentials in the body",
-			newError("BAD_REQUEST", "", "this endpoint takes no Authorization header; send the credentials in the body"))
+	if strict {
+		out = checkSDKHeaders(h, operationID)
 	}
 
 	switch v := h.Values("Square-Version"); {
-	case len(v) == 0:
-		add("Square-Version header missing",
-			newError("BAD_REQUEST", "", "the Square-Version header is required"))
+	case len(v) == 0: // optional for Square; a strict rule above
 	case len(v) > 1:
 		add(fmt.Sprintf("%d Square-Version headers", len(v)),
 			newError("BAD_REQUEST", "", "send exactly one Square-Version header"))
@@ -48,7 +46,26 @@ func checkHeaders(h http.Header, operationID string) []headerProblem {
 		add(fmt.Sprintf("Square-Version %q is not a YYYY-MM-DD date", v[0]),
 			newError("INVALID_SQUARE_VERSION_FORMAT", "", "Square-Version must be a date such as 2025-08-20"))
 	}
+	return out
+}
 
+// checkSDKHeaders is the strict part of checkHeaders.
+func checkSDKHeaders(h http.Header, operationID string) []headerProblem {
+	var out []headerProblem
+	add := func(violation string, err *apiError) {
+		out = append(out, headerProblem{violation, err})
+	}
+	// ObtainToken authenticates with the body. A client that sends a Bearer
+	// token here (as Square's Fern SDKs do) leaks it to an endpoint that has
+	// no use for it.
+	if operationID == "ObtainToken" && len(h.Values("Authorization")) > 0 {
+		add("Authorization header sent to ObtainToken, which takes its credentials in the body",
+			newError("BAD_REQUEST", "", "this endpoint takes no Authorization header; send the credentials in the body"))
+	}
+	if len(h.Values("Square-Version")) == 0 {
+		add("Square-Version header missing",
+			newError("BAD_REQUEST", "", "the Square-Version header is required"))
+	}
 	if !acceptsJSON(h.Values("Accept")) {
 		add(fmt.Sprintf("Accept %q does not include application/json", h.Values("Accept")),
 			newError("BAD_REQUEST", "", "the Accept header must include application/json"))

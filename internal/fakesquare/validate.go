@@ -102,7 +102,7 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 // is needed again to validate the answer), the violations to record with
 // full detail, and the error to answer with, if any. Errors come in the
 // order a server checks: authentication, headers, then the body.
-func (v *validator) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, []string, *apiError) {
+func (v *validator) checkRequest(r *http.Request, body []byte, strictHeaders bool) (*openapi3filter.RequestValidationInput, []string, *apiError) {
 	route, params, err := v.router.FindRoute(r)
 	if errors.Is(err, routers.ErrMethodNotAllowed) {
 		return nil, []string{"method not allowed: the spec has only POST here"}, newError("METHOD_NOT_ALLOWED", "", "this endpoint accepts POST only")
@@ -134,7 +134,7 @@ func (v *validator) checkRequest(r *http.Request, body []byte) (*openapi3filter.
 		violations = append(violations, "request has a query string; these endpoints take none, and a credential there would reach server and proxy logs")
 	}
 	var headerErr *apiError
-	for _, p := range checkHeaders(r.Header, route.Operation.OperationID) {
+	for _, p := range checkHeaders(r.Header, route.Operation.OperationID, strictHeaders) {
 		violations = append(violations, "request header: "+p.violation)
 		if headerErr == nil {
 			headerErr = p.err
