@@ -3,8 +3,10 @@ package squareoauth_test
 import (
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,6 +91,38 @@ func TestSpecDescribesSquaresEndpoints(t *testing.T) {
 	}
 	if s := doc.Components.SecuritySchemes["accessToken"].Value; s.Type != "http" || s.Scheme != "bearer" {
 		t.Errorf("accessToken: got %+v; want http bearer", s)
+	}
+}
+
+// TestWireFieldNames pins every schema's JSON field names to Square's
+// published spec (../shared/square-oauth-facts.md §3). The SDK and the fake
+// both use the generated models, so a misspelt name in openapi.yaml would
+// otherwise pass every round trip between them and fail only at Square.
+func TestWireFieldNames(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	want := map[string][]string{
+		"ObtainTokenRequest": {"client_id", "client_secret", "code", "code_verifier", "grant_type", "migration_token",
+			"redirect_uri", "refresh_token", "scopes", "short_lived"},
+		"ObtainTokenResponse": {"access_token", "errors", "expires_at", "id_token", "merchant_id", "plan_id",
+			"refresh_token", "refresh_token_expires_at", "short_lived", "subscription_id", "token_type"},
+		"RevokeTokenRequest":          {"access_token", "client_id", "merchant_id", "revoke_only_access_token"},
+		"RevokeTokenResponse":         {"errors", "success"},
+		"RetrieveTokenStatusResponse": {"client_id", "errors", "expires_at", "merchant_id", "scopes"},
+		"Error":                       {"category", "code", "detail", "field"},
+		// Both of Square's error shapes in one (api/README.md).
+		"ErrorResponse": {"errors", "field", "message", "type"},
+	}
+	for schema, fields := range want {
+		ref := doc.Components.Schemas[schema]
+		if ref == nil {
+			t.Errorf("schema %s is missing", schema)
+			continue
+		}
+		got := slices.Sorted(maps.Keys(ref.Value.Properties))
+		if !slices.Equal(got, fields) {
+			t.Errorf("%s fields: got %q; want Square's %q", schema, got, fields)
+		}
 	}
 }
 
