@@ -2,7 +2,6 @@ package squareoauthtest
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -14,7 +13,7 @@ import (
 
 // DefaultMerchantID is the seller who approves authorizations on the
 // server's authorize page until SetConsent names another.
-const DefaultMerchantID = "MLFAKESELLER01"
+const DefaultMerchantID = "MLFAKESELLER01" // a literal, so that go doc shows it; TestBrowserFlow keeps it the fake's
 
 // Server is a fake Square OAuth server listening on a loopback address. It
 // knows one registered application, ClientID with ClientSecret. All its
@@ -25,7 +24,6 @@ type Server struct {
 	ClientSecret string // and its secret
 
 	fake *fakesquare.Server
-	srv  *httptest.Server
 }
 
 // NewServer starts a Server for a new application with a random but
@@ -40,7 +38,7 @@ type Server struct {
 // body.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	app := fakesquare.App{ClientID: "sq0idp-" + random(16), ClientSecret: "sq0csp-" + random(32)}
+	app := fakesquare.App{ClientID: "sq0idp-" + rand.Text(), ClientSecret: "sq0csp-" + rand.Text() + rand.Text()}
 	fake := fakesquare.New(app)
 	fake.SetStrictHeaders(false) // this SDK's own, stricter rules are for its own tests
 	srv := httptest.NewServer(fake)
@@ -50,14 +48,7 @@ func NewServer(t testing.TB) *Server {
 			t.Errorf("squareoauthtest: Square would reject this request: %s", v)
 		}
 	})
-	return &Server{URL: srv.URL, ClientID: app.ClientID, ClientSecret: app.ClientSecret, fake: fake, srv: srv}
-}
-
-// random returns n random bytes, base64url-encoded without padding.
-func random(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return &Server{URL: srv.URL, ClientID: app.ClientID, ClientSecret: app.ClientSecret, fake: fake}
 }
 
 // Config returns a squareoauth.Config for the registered application on this

@@ -46,7 +46,7 @@ type App struct {
 // Request is one request the fake received, as recorded before any
 // validation, so tests can inspect exactly what a client sent.
 type Request struct {
-	Method string      // always POST for Square's three endpoints
+	Method string      // as sent: POST for the API, GET for the authorize page, or a client's mistake
 	Path   string      // after any prefix stripping, e.g. "/oauth2/token"
 	Header http.Header // as received
 	Body   []byte      // as received (at most 1 MiB)

@@ -724,6 +724,13 @@ func TestHeaderRules(t *testing.T) {
 			401, "UNAUTHORIZED", `must be "Bearer ACCESS_TOKEN"`},
 		{"missing Square-Version", "/oauth2/token", "", nil, delH("Square-Version"),
 			400, "BAD_REQUEST", "Square-Version header missing"},
+		{"two Square-Version headers", "/oauth2/token", "", nil, func(r *http.Request) { r.Header.Add("Square-Version", "2025-08-20") },
+			400, "BAD_REQUEST", "2 Square-Version headers"},
+		{"empty Bearer token", "/oauth2/token/status", "Bearer ", nil, nil,
+			401, "UNAUTHORIZED", `must be "Bearer ACCESS_TOKEN"`},
+		{"two Authorization headers on status", "/oauth2/token/status", "Bearer EAAAsome-token",
+			nil, func(r *http.Request) { r.Header.Add("Authorization", "Bearer EAAAsome-token") },
+			401, "UNAUTHORIZED", `must be "Bearer ACCESS_TOKEN"`},
 		{"malformed Square-Version", "/oauth2/token", "", nil, setH("Square-Version", "2025-13-45"),
 			400, "INVALID_SQUARE_VERSION_FORMAT", "not a YYYY-MM-DD date"},
 		{"Accept without JSON", "/oauth2/token/status", "Bearer EAAAsome-token", nil, setH("Accept", "text/html, */*"),
@@ -773,6 +780,44 @@ func TestHeaderRules(t *testing.T) {
 					t.Errorf("violation %q quotes a credential from a header", s)
 				}
 			}
+		})
+	}
+}
+
+// TestRequestRules covers rules of the fake that no other test breaks:
+// each request is refused with the field at fault.
+func TestRequestRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		path   string
+		auth   string
+		body   func(f fixture) map[string]any
+		status int
+		code   string
+		field  string
+	}{
+		{"refresh for another application", "/oauth2/token", "", func(f fixture) map[string]any {
+			b := refreshGrant(f.exchange(t, codeGrant(f.fake.Authorize(merchantID))).str(t, "refresh_token"))
+			b["client_id"] = "sq0idp-someone-else"
+			return b
+		}, 401, "UNAUTHORIZED", "client_id"},
+		{"migration for another application", "/oauth2/token", "", func(f fixture) map[string]any {
+			return map[string]any{"client_id": "sq0idp-someone-else", "client_secret": secret,
+				"grant_type": "migration_token", "migration_token": f.fake.IssueLegacyToken(merchantID)}
+		}, 401, "UNAUTHORIZED", "client_id"},
+		{"revoke without client_id", "/oauth2/revoke", "Client " + secret, func(fixture) map[string]any {
+			return map[string]any{"merchant_id": merchantID}
+		}, 400, "MISSING_REQUIRED_PARAMETER", "client_id"},
+		{"revoke a merchant's access token only", "/oauth2/revoke", "Client " + secret, func(fixture) map[string]any {
+			return map[string]any{"client_id": clientID, "merchant_id": merchantID, "revoke_only_access_token": true}
+		}, 400, "CONFLICTING_PARAMETERS", "revoke_only_access_token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			wantError(t, tt.name, f.call(t, tt.path, tt.auth, tt.body(f)), tt.status, tt.code, tt.field)
 		})
 	}
 }
@@ -967,7 +1012,22 @@ func TestFaults(t *testing.T) {
 		if el := time.Since(start); el > 5*time.Second {
 			t.Errorf("took %v; want the client's 50ms timeout", el)
 		}
-		// The cleanup's srv.Close would hang if the handler were still sleeping.
+
+		// The handler itself stops when its request's context ends.
+		f.fake.InjectFault("/oauth2/token", fakesquare.Fault{Delay: time.Minute})
+		hctx, hcancel := context.WithCancel(context.Background())
+		returned := make(chan struct{})
+		go func() {
+			f.fake.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(hctx, http.MethodPost, "/oauth2/token", nil))
+			close(returned)
+		}()
+		time.Sleep(20 * time.Millisecond)
+		hcancel()
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Errorf("the handler kept sleeping after its client left")
+		}
 	})
 	t.Run("Delay then answer", func(t *testing.T) {
 		t.Parallel()
@@ -1121,5 +1181,77 @@ func TestLegacySchemaError(t *testing.T) {
 		if got := r.str(t, key); got != want {
 			t.Errorf("%s got %q; want %q", key, got, want)
 		}
+	}
+}
+
+// TestSellerActions covers what a seller does outside the API: disconnect
+// the application (RevokeAll) and, standing in for time passing,
+// ExpireAccessTokens. Another seller's tokens are never touched.
+func TestSellerActions(t *testing.T) {
+	t.Parallel()
+	const other = "MLANOTHERSELLER2"
+	tests := []struct {
+		name        string
+		act         func(f fixture)
+		accessCode  string // "" when the seller's access tokens still work
+		detail      string
+		refreshOK   bool
+		refreshWant string // detail of the failed refresh
+	}{
+		{"ExpireAccessTokens", func(f fixture) { f.fake.ExpireAccessTokens(merchantID) },
+			"UNAUTHORIZED", "expired", true, ""},
+		{"RevokeAll", func(f fixture) { f.fake.RevokeAll(merchantID) },
+			"UNAUTHORIZED", "revoked", false, "revoked"},
+		{"ExpireAccessTokens after RevokeAll keeps them revoked", func(f fixture) {
+			f.fake.RevokeAll(merchantID)
+			f.fake.ExpireAccessTokens(merchantID)
+		}, "UNAUTHORIZED", "revoked", false, "revoked"},
+		{"unknown seller changes nothing", func(f fixture) {
+			f.fake.RevokeAll("MLNOBODYHERE01")
+			f.fake.ExpireAccessTokens("MLNOBODYHERE01")
+		}, "", "", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			first := f.exchange(t, codeGrant(f.fake.Authorize(merchantID)))
+			refresh := first.str(t, "refresh_token")
+			second := f.exchange(t, refreshGrant(refresh))
+			theirs := f.exchange(t, codeGrant(f.fake.Authorize(other))).str(t, "access_token")
+
+			tt.act(f)
+
+			for _, tok := range []string{first.str(t, "access_token"), second.str(t, "access_token")} {
+				st := f.status(t, tok)
+				if tt.accessCode == "" {
+					wantStatus(t, "status", st, http.StatusOK)
+					continue
+				}
+				wantError(t, "status", st, http.StatusUnauthorized, tt.accessCode, "")
+				if got, _ := st.firstError(t)["detail"].(string); !strings.Contains(got, tt.detail) {
+					t.Errorf("detail got %q; want it to contain %q", got, tt.detail)
+				}
+			}
+			wantStatus(t, "other seller's status", f.status(t, theirs), http.StatusOK)
+
+			rr := f.exchange(t, refreshGrant(refresh))
+			if tt.refreshOK {
+				wantStatus(t, "refresh", rr, http.StatusOK)
+				wantStatus(t, "status of refreshed token", f.status(t, rr.str(t, "access_token")), http.StatusOK)
+			} else {
+				wantError(t, "refresh", rr, http.StatusBadRequest, "BAD_REQUEST", "refresh_token")
+				if got, _ := rr.firstError(t)["detail"].(string); !strings.Contains(got, tt.refreshWant) {
+					t.Errorf("refresh detail got %q; want it to contain %q", got, tt.refreshWant)
+				}
+				// The seller can connect again, with a new refresh token.
+				again := f.exchange(t, codeGrant(f.fake.Authorize(merchantID)))
+				wantStatus(t, "new consent", again, http.StatusOK)
+				if got := again.str(t, "refresh_token"); got == refresh {
+					t.Errorf("refresh_token after RevokeAll got the revoked %q", got)
+				}
+			}
+			wantNoViolations(t, f)
+		})
 	}
 }
