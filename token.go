@@ -21,7 +21,9 @@ type Token struct {
 	// 24 hours for a short-lived token.
 	ExpiresAt time.Time
 	// RefreshTokenExpiresAt is when a PKCE refresh token expires (90 days);
-	// zero for the code flow, whose refresh tokens do not expire.
+	// zero for the code flow, whose refresh tokens do not expire. Store it
+	// with the token: TokenSource tells a PKCE refresh token by it, and
+	// refreshes one without the client secret so that Square rotates it.
 	RefreshTokenExpiresAt time.Time
 	// ShortLived is set for a 24-hour access token.
 	ShortLived bool
