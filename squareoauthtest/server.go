@@ -109,20 +109,28 @@ func (s *Server) RevokeAll(merchantID string) { s.fake.RevokeAll(merchantID) }
 func (s *Server) SetLegacyErrors(on bool) { s.fake.SetLegacyErrors(on) }
 
 // Fault is a canned answer that stands in for Square, a proxy or a load
-// balancer: an HTML 502, a rate limit, a slow answer.
+// balancer: an HTML 502, a rate limit, a slow answer, a lost connection.
 type Fault struct {
 	Status int           // HTTP status; 0 means 200
 	Header http.Header   // sent as given; without a Content-Type none is sent
 	Body   []byte        // sent as given
 	Delay  time.Duration // wait this long, or until the client gives up, first
+	// Drop closes the connection without answering.
+	Drop bool
+	// AfterHandling lets Square act on the request first and then sends
+	// the fault instead of its answer: the answer lost on its way back,
+	// after an authorization code or a PKCE refresh token was spent.
+	AfterHandling bool
 }
 
 // InjectFault queues f for path, such as "/oauth2/token": the next request
 // to path gets f instead of Square's answer. Faults for one path are used in
 // the order they were queued. A faulted request is still recorded and
-// checked, and it changes no token state: a code it carried is not spent.
+// checked, and unless f.AfterHandling it changes no token state: a code it
+// carried is not spent.
 func (s *Server) InjectFault(path string, f Fault) {
-	s.fake.InjectFault(path, fakesquare.Fault{Status: f.Status, Header: f.Header, Body: f.Body, Delay: f.Delay})
+	s.fake.InjectFault(path, fakesquare.Fault{Status: f.Status, Header: f.Header, Body: f.Body, Delay: f.Delay,
+		Drop: f.Drop, AfterHandling: f.AfterHandling})
 }
 
 // Request is one request the server received, exactly as sent.

@@ -233,6 +233,29 @@ func TestInjectFault(t *testing.T) {
 			exchange(t, c, code)
 		})
 	}
+	// An answer lost on its way back: Square spent the code, and the
+	// client, which cannot know, must not send it again.
+	for _, after := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dropped connection, AfterHandling %v", after), func(t *testing.T) {
+			t.Parallel()
+			srv := squareoauthtest.NewServer(t)
+			c := newClient(t, srv.Config())
+			code := srv.Authorize(seller)
+			srv.InjectFault("/oauth2/token", squareoauthtest.Fault{Drop: true, AfterHandling: after})
+			_, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: code})
+			var e *squareoauth.Error
+			if err == nil || errors.As(err, &e) {
+				t.Fatalf("error got %v; want a lost connection, not an answer", err)
+			}
+			if got := srv.Hits("/oauth2/token"); got != 1 {
+				t.Errorf("Hits got %d; want 1 (the body was sent: no retry)", got)
+			}
+			_, err = c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: code})
+			if spent := err != nil; spent != after {
+				t.Errorf("the code spent = %v (%v); want %v", spent, err, after)
+			}
+		})
+	}
 	t.Run("a stalled answer ends with the caller's deadline", func(t *testing.T) {
 		t.Parallel()
 		srv := squareoauthtest.NewServer(t)

@@ -212,6 +212,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if f, ok := s.popFault(r.URL.Path); ok {
+		if f.AfterHandling && problem == nil && in != nil {
+			_, _ = s.dispatch(in.Route.Operation.OperationID, r, body) // the answer is lost
+		}
 		s.writeFault(w, r, f)
 		return
 	}

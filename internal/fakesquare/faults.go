@@ -24,6 +24,10 @@ type Fault struct {
 	// 1 KiB longer, then resets the connection: the client sees it die in
 	// the middle of the body.
 	Reset bool
+	// AfterHandling lets Square act on a valid request first (a code or a
+	// PKCE refresh token is spent, tokens are issued) and then sends the
+	// fault instead of the answer: the answer lost on its way back.
+	AfterHandling bool
 }
 
 // faultChunk is the unit BodySize is streamed in.
@@ -32,7 +36,7 @@ var faultChunk = bytes.Repeat([]byte{'x'}, 32<<10)
 // InjectFault queues f for path (as ServeHTTP sees it, e.g. "/oauth2/token"):
 // the next request to path gets f instead of the real answer. Faults for one
 // path are used first in, first out. The faulted request is still recorded
-// and validated, and it changes no token state.
+// and validated, and it changes no token state unless f.AfterHandling.
 func (s *Server) InjectFault(path string, f Fault) {
 	f.Header = f.Header.Clone()
 	f.Body = bytes.Clone(f.Body)
