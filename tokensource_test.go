@@ -128,8 +128,9 @@ func TestTokenSourceRefreshTiming(t *testing.T) {
 	}
 }
 
-// TestTokenSourceSingleRefresh crosses the refresh point with 1,000 goroutines
-// and checks exactly one refresh request is made and everyone gets its token.
+// TestTokenSourceSingleRefresh has 1,000 goroutines ask at once for a token
+// that is due and checks exactly one refresh request is made and everyone
+// gets its token.
 func TestTokenSourceSingleRefresh(t *testing.T) {
 	t.Parallel()
 	for _, flow := range []string{"code", "pkce"} {
@@ -184,6 +185,32 @@ func TestTokenSourceSingleRefresh(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTokenSourceCrossingTheRefreshPoint keeps 100 goroutines asking while
+// the token becomes due: callers that saw it due just before the refresh
+// ended must take the refreshed token, not refresh again.
+func TestTokenSourceCrossingTheRefreshPoint(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ts := f.client.TokenSource(f.token(t, time.Hour), squareoauth.RefreshMargin(time.Hour-100*time.Millisecond))
+	before := f.fake.Hits(tokenPath)
+	stop := time.Now().Add(400 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			for time.Now().Before(stop) {
+				if _, err := ts.TokenContext(t.Context()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.fake.Hits(tokenPath) - before; n != 1 {
+		t.Errorf("refresh requests: got %d; want exactly 1", n)
 	}
 }
 
