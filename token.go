@@ -1,6 +1,7 @@
 package squareoauth
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,13 +30,18 @@ type Token struct {
 	ShortLived bool
 }
 
-// Token converts the answer of ObtainToken into a Token. Square's expires_at
-// is an RFC 3339 string; a missing or unparsable one is an error rather than
-// a zero time that would look like "never expires".
+// Token converts the answer of ObtainToken into a Token. An answer without
+// an access token, or whose expires_at cannot be read as a time (see
+// parseTime), is an error naming the field, rather than a Token that would
+// look valid or never expire. The field's value is not quoted: a hostile
+// answer chooses it.
 func (r *ObtainTokenResponse) Token() (Token, error) {
-	expires, err := time.Parse(time.RFC3339, r.ExpiresAt)
+	if r.AccessToken == "" {
+		return Token{}, errors.New("squareoauth: the answer has no access_token")
+	}
+	expires, err := parseTime(r.ExpiresAt)
 	if err != nil {
-		return Token{}, fmt.Errorf("squareoauth: the answer's expires_at is not an RFC 3339 time")
+		return Token{}, fmt.Errorf("squareoauth: the answer's expires_at: %w", err)
 	}
 	tok := Token{
 		AccessToken:  r.AccessToken,
@@ -45,11 +51,44 @@ func (r *ObtainTokenResponse) Token() (Token, error) {
 		ShortLived:   r.ShortLived,
 	}
 	if r.RefreshTokenExpiresAt != "" {
-		if tok.RefreshTokenExpiresAt, err = time.Parse(time.RFC3339, r.RefreshTokenExpiresAt); err != nil {
-			return Token{}, fmt.Errorf("squareoauth: the answer's refresh_token_expires_at is not an RFC 3339 time")
+		if tok.RefreshTokenExpiresAt, err = parseTime(r.RefreshTokenExpiresAt); err != nil {
+			return Token{}, fmt.Errorf("squareoauth: the answer's refresh_token_expires_at: %w", err)
 		}
 	}
 	return tok, nil
+}
+
+// timeLayouts are the timestamp forms parseTime reads. Square documents
+// its timestamps as RFC 3339, in UTC ("Z") or with a "±hh:mm" offset
+// (https://developer.squareup.com/docs/build-basics/common-data-types/working-with-dates),
+// while the OAuth spec only promises ISO 8601. So besides RFC 3339 (with
+// or without fractional seconds, which time.Parse accepts after the
+// seconds in any layout), the ISO 8601 offsets without a colon ("+0000")
+// or without minutes ("+00") are read, and so are the zone-less forms of
+// Square's Connect v1 API ("2006-01-02T15:04:05", "2006-01-02T15:04"),
+// taken as UTC, as Square's timestamps are: should one be local time in
+// the Americas, UTC makes it early, so the token is refreshed early rather
+// than late.
+var timeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05Z07",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+}
+
+// parseTime reads one of Square's timestamps (see timeLayouts). A missing
+// one is an error, not a zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("missing")
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("not an ISO 8601 date and time")
 }
 
 // oauth2Token is the Token as golang.org/x/oauth2 wants it, for

@@ -1,0 +1,52 @@
+package squareoauth_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/squareoauth/squareoauth"
+)
+
+// TestObtainTokenResponseTokenTimeForms: the spec promises only "ISO 8601"
+// for expires_at; the forms Square could plausibly send are read.
+func TestObtainTokenResponseTokenTimeForms(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2025, 4, 3, 18, 31, 6, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2025-04-03T18:31:06Z", want},
+		{"2025-04-03T18:31:06.123Z", want.Add(123 * time.Millisecond)},
+		{"2025-04-03T18:31:06.123456789Z", want.Add(123456789)},
+		{"2025-04-03T11:31:06-07:00", want},
+		{"2025-04-03T18:31:06+0000", want},
+		{"2025-04-03T20:31:06.5+0200", want.Add(500 * time.Millisecond)},
+		{"2025-04-03T18:31:06+00", want},
+		{"2025-04-03T18:31:06", want},                    // no zone: UTC
+		{"2025-04-03T18:31", want.Add(-6 * time.Second)}, // Connect v1's form
+	} {
+		resp := squareoauth.ObtainTokenResponse{AccessToken: "EAAA-a", ExpiresAt: tt.in, RefreshTokenExpiresAt: tt.in}
+		tok, err := resp.Token()
+		if err != nil {
+			t.Errorf("Token() with %q: %v", tt.in, err)
+			continue
+		}
+		if !tok.ExpiresAt.Equal(tt.want) || !tok.RefreshTokenExpiresAt.Equal(tt.want) {
+			t.Errorf("Token() with %q: expires %v, refresh token expires %v; want %v", tt.in, tok.ExpiresAt, tok.RefreshTokenExpiresAt, tt.want)
+		}
+	}
+	for _, bad := range []squareoauth.ObtainTokenResponse{
+		{ExpiresAt: "2025-04-03T18:31:06Z"}, // no access token
+		{AccessToken: "EAAA-a", ExpiresAt: "2025-04-03"},
+		{AccessToken: "EAAA-a", ExpiresAt: "1743705066"},
+	} {
+		_, err := bad.Token()
+		if err == nil {
+			t.Errorf("Token() of %+v: got no error", bad)
+		} else if bad.ExpiresAt != "" && strings.Contains(err.Error(), bad.ExpiresAt) {
+			t.Errorf("error %q quotes the server's value", err)
+		}
+	}
+}
