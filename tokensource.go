@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,8 @@ const (
 // waiting when their context ends.
 //
 // While the access token still works, an early refresh that fails for a
-// passing reason (network, 5xx, 429, an answer without Square's errors) is
+// passing reason (network, 5xx, 429, a 4xx without Square's own error body,
+// as proxies and gateways send) is
 // retried 30 seconds later and the current token is returned meanwhile. A
 // refresh Square refuses (the refresh token is revoked, expired or spent)
 // is a *RefreshError, returned from then on without another request: the
@@ -335,18 +337,31 @@ func cannotRefresh(tok Token, now time.Time) string {
 	return ""
 }
 
-// refused reports whether Square refused the refresh for good: a 4xx other
-// than a timeout or a rate limit, carrying Square's own errors. A bare 401
-// or 403 may come from a proxy or a captive portal and passes. An
-// InputError (a malformed stored token) is for good too.
+// refused reports whether the refresh failed for good: Square itself
+// refused it, or the stored refresh token is malformed (an *InputError,
+// before anything is sent). Square's refusal is a 4xx other than a timeout
+// or a rate limit that carries an error in one of Square's own shapes (see
+// squareErrorShape). Anything else may pass: a bare or HTML 401 or 403 from
+// a proxy or a captive portal, an API gateway's {"message":"Forbidden"}, a
+// 5xx, a network failure.
 func refused(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		s := e.StatusCode
-		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests && len(e.Errors) > 0
+		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests &&
+			slices.ContainsFunc(e.Errors, squareErrorShape)
 	}
 	var ie *InputError
 	return errors.As(err, &ie)
+}
+
+// squareErrorShape reports whether d holds what only Square's own error
+// bodies hold together: a category and a code (the current shape; Square's
+// Error object requires both), or a type and a message (the legacy shape,
+// decoded as Code and Detail). An API gateway's {"message":…} has a message
+// alone.
+func squareErrorShape(d ErrorDetail) bool {
+	return d.Code != "" && (d.Category != "" || d.Detail != "")
 }
 
 // RefreshError reports that a TokenSource can no longer refresh its token.

@@ -1,11 +1,13 @@
 package squareoauth_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
 // TestObtainTokenResponseTokenTimeForms: the spec promises only "ISO 8601"
@@ -48,5 +50,49 @@ func TestObtainTokenResponseTokenTimeForms(t *testing.T) {
 		} else if bad.ExpiresAt != "" && strings.Contains(err.Error(), bad.ExpiresAt) {
 			t.Errorf("error %q quotes the server's value", err)
 		}
+	}
+}
+
+// TestTokenSourceTellsSquareFromGateways: only a 4xx carrying Square's own
+// error shape (category and code, or the legacy message and type) ends the
+// authorization; what a gateway or proxy says in front of Square passes,
+// and the current token is handed out meanwhile.
+func TestTokenSourceTellsSquareFromGateways(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   string
+		square bool
+	}{
+		{"API gateway JSON 403", 403, `{"message":"Forbidden"}`, false},
+		{"proxy JSON 401", 401, `{"message":"Unauthorized"}`, false},
+		{"type alone", 403, `{"type":"forbidden"}`, false},
+		{"errors without a code", 403, `{"errors":[{"detail":"blocked by policy"}]}`, false},
+		{"code without a category", 403, `{"errors":[{"code":"FORBIDDEN"}]}`, false},
+		{"Square's legacy refusal", 400, `{"message":"cannot renew revoked token","type":"bad_request"}`, true},
+		{"Square's refusal", 401, `{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"revoked"}]}`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			current := f.token(t, time.Hour)
+			ts := f.client.TokenSource(current)
+			f.fake.InjectFault(tokenPath, fakesquare.Fault{Status: tt.status, Header: jsonHeader(), Body: []byte(tt.body)})
+			before := f.fake.Hits(tokenPath)
+			for range 3 {
+				got, err := ts.TokenContext(t.Context())
+				var re *squareoauth.RefreshError
+				if tt.square && !errors.As(err, &re) {
+					t.Fatalf("got %v, %v; want a *RefreshError", got, err)
+				}
+				if !tt.square && (err != nil || got.AccessToken != current.AccessToken) {
+					t.Fatalf("got %v, %v; want the current token", got, err)
+				}
+			}
+			if n := f.fake.Hits(tokenPath) - before; n != 1 {
+				t.Errorf("refresh requests: got %d; want 1", n)
+			}
+		})
 	}
 }
