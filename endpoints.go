@@ -18,7 +18,9 @@ import (
 //
 // The request is checked before anything is sent; a problem is an
 // *InputError naming the field. A non-2xx answer, or a 2xx that carries
-// errors or no access token, is an *Error.
+// errors or no access token, is an *Error; when such a 2xx carries a
+// refresh_token, the decoded answer comes with the *Error, so that a PKCE
+// refresh token Square rotated can still be kept.
 //
 // ObtainToken is retried only when Square cannot have acted on the request
 // (see RetryPolicy): an authorization code and a PKCE refresh token are
@@ -49,6 +51,9 @@ func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSe
 	var out ObtainTokenResponse
 	secrets := append([]string{req.ClientSecret, req.Code, req.CodeVerifier, req.RefreshToken, req.MigrationToken}, known...)
 	if err := c.call(ctx, "ObtainToken", spendsCredential, send, &out, secrets); err != nil {
+		if out.RefreshToken != "" {
+			return &out, err // a 2xx that failed still issued it: see ObtainToken
+		}
 		return nil, err
 	}
 	return &out, nil

@@ -48,10 +48,11 @@ const (
 // waiting when their context ends.
 //
 // While the access token still works, an early refresh that fails for a
-// passing reason (network, 5xx, 429, a 4xx without Square's own error body,
-// as proxies and gateways send) is
-// retried 30 seconds later and the current token is returned meanwhile. A
-// refresh Square refuses (the refresh token is revoked, expired or spent)
+// passing reason (network, 5xx, 429, a 4xx without Square's own error body
+// as proxies and gateways send, a 2xx answer that cannot be used) is
+// retried 30 seconds later and the current token is returned meanwhile; a
+// new refresh token such an answer carries is kept and given to OnRefresh.
+// A refresh Square refuses (the refresh token is revoked, expired or spent)
 // is a *RefreshError, returned from then on without another request: the
 // seller must authorize again.
 type TokenSource struct {
@@ -195,14 +196,19 @@ func (s *TokenSource) current(ctx context.Context) (*sourceState, error) {
 // taken yet, or refreshes a due one. Only one update runs at a time.
 func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	st := s.state.Load()
-	now := time.Now()
-	switch {
-	case st.err != nil:
+	if st.err != nil {
 		return nil, st.err
-	case st.unsaved:
+	}
+	if st.unsaved {
 		retry := *st
-		return s.save(ctx, &retry)
-	case st.ready(now):
+		saved, err := s.save(ctx, &retry)
+		if err != nil {
+			return nil, err
+		}
+		st = saved // and refreshed below if it is due, never handed out expired
+	}
+	now := time.Now()
+	if st.ready(now) {
 		return st, nil // refreshed between the caller's look and this update
 	}
 	usable := now.Before(st.tok.ExpiresAt.Add(-expiryDelta))
@@ -220,47 +226,71 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 		RefreshToken: st.tok.RefreshToken,
 		ShortLived:   st.tok.ShortLived, // else Square answers with a 30-day token
 	}, !pkce, st.tok.AccessToken)
-	if err != nil {
-		if refused(err) {
-			return nil, s.fail(&RefreshError{err: err})
+	if err == nil {
+		var next Token
+		if next, err = successor(st.tok, resp, time.Now()); err == nil {
+			return s.save(ctx, s.issued(next, time.Now()))
 		}
-		if usable {
-			return s.retryLater(st, now), nil
-		}
-		return nil, fmt.Errorf("squareoauth: refreshing the token: %w", err)
 	}
-	next, err := resp.Token()
-	if err != nil {
-		// Square issued tokens this package cannot date. The new refresh
-		// token may have replaced the spent one: keep it and store it, so
-		// that the next call, or the next process, can try again.
-		kept := st.tok
-		if resp.RefreshToken != "" {
-			kept.RefreshToken = resp.RefreshToken
-		}
-		if _, saveErr := s.save(ctx, s.snapshot(kept)); saveErr != nil {
-			return nil, errors.Join(err, saveErr)
-		}
-		return nil, err
+	if refused(err) {
+		return nil, s.fail(&RefreshError{err: err})
 	}
-	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
-		next.RefreshToken = st.tok.RefreshToken
-		next.RefreshTokenExpiresAt = st.tok.RefreshTokenExpiresAt
-	}
-	if next.MerchantID == "" {
-		next.MerchantID = st.tok.MerchantID
-	}
-	return s.save(ctx, s.issued(next, time.Now()))
+	return s.passing(ctx, st, resp, err, now)
 }
 
-// retryLater keeps handing out st's still-valid token after a failed early
-// refresh, and asks again after retryEarlyRefreshAfter.
-func (s *TokenSource) retryLater(st *sourceState, now time.Time) *sourceState {
-	until := now.Add(retryEarlyRefreshAfter)
-	if expires := st.tok.ExpiresAt.Add(-expiryDelta); expires.Before(until) {
-		until = expires
+// successor is the Token an answer to prev's refresh issued, or why the
+// answer cannot be used: no access token, an expiry that cannot be read, or
+// one already past (handed out, it would fail; refreshed again at once, it
+// would send a refresh per call).
+func successor(prev Token, resp *ObtainTokenResponse, now time.Time) (Token, error) {
+	next, err := resp.Token()
+	if err != nil {
+		return Token{}, err
 	}
-	return s.storeUntil(st, until)
+	if !now.Before(next.ExpiresAt.Add(-expiryDelta)) {
+		return Token{}, errors.New("squareoauth: the answer's expires_at has already passed")
+	}
+	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
+		next.RefreshToken = prev.RefreshToken
+		next.RefreshTokenExpiresAt = prev.RefreshTokenExpiresAt
+	}
+	if next.MerchantID == "" {
+		next.MerchantID = prev.MerchantID
+	}
+	return next, nil
+}
+
+// passing handles a refresh that failed for a reason that may pass. The
+// current token is handed out while it works and the refresh is tried
+// again after retryEarlyRefreshAfter; once it has expired, the failure is
+// returned and the next call tries again. A new refresh token in a 2xx
+// answer that was otherwise unusable is kept and handed to OnRefresh
+// first: with PKCE, Square has spent the one this TokenSource sent.
+func (s *TokenSource) passing(ctx context.Context, st *sourceState, resp *ObtainTokenResponse, err error, now time.Time) (*sourceState, error) {
+	until := now // due again at once
+	if expires := st.tok.ExpiresAt.Add(-expiryDelta); now.Before(expires) {
+		until = now.Add(min(retryEarlyRefreshAfter, expires.Sub(now)))
+	}
+	if resp != nil && resp.RefreshToken != "" && resp.RefreshToken != st.tok.RefreshToken {
+		kept := st.tok
+		kept.RefreshToken = resp.RefreshToken
+		// A rotated token whose expiry cannot be read keeps the old
+		// expiry, which is earlier.
+		if at, parseErr := parseTime(resp.RefreshTokenExpiresAt); parseErr == nil {
+			kept.RefreshTokenExpiresAt = at
+		}
+		saved, saveErr := s.save(ctx, newState(kept, until))
+		if saveErr != nil {
+			return nil, errors.Join(err, saveErr)
+		}
+		st = saved
+	} else {
+		st = s.storeUntil(st, until)
+	}
+	if until.After(now) {
+		return st, nil
+	}
+	return nil, fmt.Errorf("squareoauth: refreshing the token: %w", err)
 }
 
 // storeUntil stores st's token with the fast path open until the given time.

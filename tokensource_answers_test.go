@@ -1,8 +1,11 @@
 package squareoauth_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +56,102 @@ func TestObtainTokenResponseTokenTimeForms(t *testing.T) {
 	}
 }
 
+// callMany asks ts for a token n times from 10 goroutines and returns
+// every answer.
+func callMany(t *testing.T, ts *squareoauth.TokenSource, n int) ([]squareoauth.Token, []error) {
+	t.Helper()
+	toks, errs := make([]squareoauth.Token, n), make([]error, n)
+	var wg sync.WaitGroup
+	for g := range 10 {
+		wg.Go(func() {
+			for i := g; i < n; i += 10 {
+				toks[i], errs[i] = ts.TokenContext(t.Context())
+			}
+		})
+	}
+	wg.Wait()
+	return toks, errs
+}
+
+// TestTokenSourceUnusableAnswerBacksOff: a 2xx refresh answer that cannot
+// be dated, or that is already expired, is a passing failure: while the
+// current token works, many calls send one refresh and all get the
+// current token.
+func TestTokenSourceUnusableAnswerBacksOff(t *testing.T) {
+	t.Parallel()
+	for name, expiresAt := range map[string]string{
+		"undatable":       "next tuesday",
+		"already expired": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			current := f.token(t, time.Hour) // due: the default margin is 23 days
+			ts := f.client.TokenSource(current)
+			f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(), Body: []byte(
+				`{"access_token":"EAAA-undatable-access-0004","expires_at":"` + expiresAt + `",` +
+					`"merchant_id":"` + testMerchantID + `","token_type":"bearer"}`)})
+			before := f.fake.Hits(tokenPath)
+			toks, errs := callMany(t, ts, 200)
+			for i := range toks {
+				if errs[i] != nil || toks[i].AccessToken != current.AccessToken {
+					t.Fatalf("call %d: %v, %v; want the current token", i, toks[i], errs[i])
+				}
+			}
+			if n := f.fake.Hits(tokenPath) - before; n != 1 {
+				t.Errorf("refresh requests: got %d; want 1, then a pause", n)
+			}
+		})
+	}
+}
+
+// TestTokenSourceKeepsRefreshTokenOfUnusableAnswer: a 2xx answer with a
+// new refresh token and no access token fails, but the new refresh token
+// (Square spent the old PKCE one) is stored and sent next time.
+func TestTokenSourceKeepsRefreshTokenOfUnusableAnswer(t *testing.T) {
+	t.Parallel()
+	const rotated = "EQAA-rotated-refresh-token-0005"
+	for name, left := range map[string]time.Duration{"expired": -time.Minute, "still valid": time.Hour} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			current := f.pkceToken(t, left)
+			var mu sync.Mutex
+			var stored []squareoauth.Token
+			ts := f.client.TokenSource(current, squareoauth.OnRefresh(func(_ context.Context, tok squareoauth.Token) error {
+				mu.Lock()
+				defer mu.Unlock()
+				stored = append(stored, tok)
+				return nil
+			}))
+			f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(), Body: []byte(
+				`{"refresh_token":"` + rotated + `","refresh_token_expires_at":"2099-01-01T00:00:00Z","token_type":"bearer"}`)})
+			got, err := ts.TokenContext(t.Context())
+			var re *squareoauth.RefreshError
+			switch {
+			case errors.As(err, &re):
+				t.Fatalf("got %v; want a passing failure", err)
+			case left > 0 && (err != nil || got.AccessToken != current.AccessToken || got.RefreshToken != rotated):
+				t.Fatalf("got %v, %v; want the current access token with the new refresh token", got, err)
+			case left < 0 && err == nil:
+				t.Fatalf("got %v; want an error: the access token has expired", got)
+			}
+			mu.Lock()
+			if len(stored) != 1 || stored[0].RefreshToken != rotated || stored[0].AccessToken != current.AccessToken ||
+				!stored[0].RefreshTokenExpiresAt.Equal(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("OnRefresh got %v; want the current token with the new refresh token and its expiry", stored)
+			}
+			mu.Unlock()
+			if left < 0 {
+				_, _ = ts.TokenContext(t.Context()) // the fake does not know the rotated token
+				if body := string(f.lastRequest(t).Body); !strings.Contains(body, `"refresh_token":"`+rotated+`"`) {
+					t.Errorf("the next refresh sent %s; want the new refresh token", body)
+				}
+			}
+		})
+	}
+}
+
 // TestTokenSourceTellsSquareFromGateways: only a 4xx carrying Square's own
 // error shape (category and code, or the legacy message and type) ends the
 // authorization; what a gateway or proxy says in front of Square passes,
@@ -94,5 +193,37 @@ func TestTokenSourceTellsSquareFromGateways(t *testing.T) {
 				t.Errorf("refresh requests: got %d; want 1", n)
 			}
 		})
+	}
+}
+
+// TestTokenSourcePassingFailureOfUnsavedToken: a new refresh token kept
+// from an unusable answer while OnRefresh fails is saved on the next
+// call, and then the expired access token is refreshed, not handed out.
+func TestTokenSourcePassingFailureOfUnsavedToken(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	current := f.pkceToken(t, -time.Minute)
+	var mu sync.Mutex
+	failures := 1
+	ts := f.client.TokenSource(current, squareoauth.OnRefresh(func(context.Context, squareoauth.Token) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			return errors.New("database is down")
+		}
+		return nil
+	}))
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Status: http.StatusOK, Header: jsonHeader(), Body: []byte(
+		`{"refresh_token":"EQAA-rotated-refresh-token-0006","token_type":"bearer"}`)})
+	if _, err := ts.TokenContext(t.Context()); err == nil {
+		t.Fatal("got no error; want the refresh and OnRefresh failures")
+	}
+	got, err := ts.TokenContext(t.Context())
+	if err == nil && got.AccessToken == current.AccessToken {
+		t.Fatalf("the expired access token was handed out")
+	}
+	if body := string(f.lastRequest(t).Body); !strings.Contains(body, "EQAA-rotated-refresh-token-0006") {
+		t.Errorf("after saving, the refresh sent %s; want the kept refresh token", body)
 	}
 }
