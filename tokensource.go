@@ -54,7 +54,9 @@ const (
 // new refresh token such an answer carries is kept and given to OnRefresh.
 // A refresh Square refuses (the refresh token is revoked, expired or spent)
 // is a *RefreshError, returned from then on without another request: the
-// seller must authorize again.
+// seller must authorize again. So is the expiry of a token without a
+// refresh token (Square issues none with ShortLived in the code flow):
+// it is handed out until then, and no refresh is ever sent for it.
 type TokenSource struct {
 	client    *Client
 	margin    time.Duration // negative: by token kind
@@ -360,7 +362,7 @@ func newState(tok Token, refreshAt time.Time) *sourceState {
 func cannotRefresh(tok Token, now time.Time) string {
 	switch {
 	case tok.RefreshToken == "":
-		return "the token has no refresh token"
+		return "the access token expired and the token has no refresh token"
 	case !tok.RefreshTokenExpiresAt.IsZero() && !now.Before(tok.RefreshTokenExpiresAt):
 		return "the refresh token expired"
 	}

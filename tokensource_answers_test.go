@@ -196,6 +196,47 @@ func TestTokenSourceTellsSquareFromGateways(t *testing.T) {
 	}
 }
 
+// TestTokenSourceWithoutRefreshTokenUntilExpiry: a token without a refresh
+// token (Square issues none with short_lived in the code flow) is handed
+// out until it expires, then a clear *RefreshError; no refresh is sent.
+func TestTokenSourceWithoutRefreshTokenUntilExpiry(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const access = "EAAA-CANARY-short-lived-access-0013"
+	// The TokenSource treats a token as expired 10 s early.
+	usableUntil := time.Now().Add(time.Second)
+	ts := f.client.TokenSource(squareoauth.Token{AccessToken: access, MerchantID: testMerchantID,
+		ExpiresAt: usableUntil.Add(10 * time.Second), ShortLived: true})
+	served := 0
+	for time.Now().Before(usableUntil.Add(-500 * time.Millisecond)) {
+		got, err := ts.TokenContext(t.Context())
+		if err != nil || got.AccessToken != access {
+			t.Fatalf("while valid: %v, %v; want the token", got, err)
+		}
+		served++
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(time.Until(usableUntil))
+	for range 3 {
+		_, err := ts.TokenContext(t.Context())
+		var re *squareoauth.RefreshError
+		if !errors.As(err, &re) {
+			t.Fatalf("after expiry: %v; want a *RefreshError", err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "no refresh token") || !strings.Contains(msg, "must authorize again") {
+			t.Errorf("error %q; want it to say there is no refresh token and the seller must authorize again", msg)
+		}
+		assertNoSecrets(t, err, access)
+	}
+	if _, err := ts.Token(); err == nil {
+		t.Errorf("oauth2 Token() after expiry: got no error")
+	}
+	if n := f.fake.Hits(tokenPath); n != 0 {
+		t.Errorf("token requests: got %d; want none", n)
+	}
+	t.Logf("served %d times before expiry", served)
+}
+
 // TestTokenSourcePassingFailureOfUnsavedToken: a new refresh token kept
 // from an unusable answer while OnRefresh fails is saved on the next
 // call, and then the expired access token is refreshed, not handed out.
