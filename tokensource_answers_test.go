@@ -268,3 +268,22 @@ func TestTokenSourcePassingFailureOfUnsavedToken(t *testing.T) {
 		t.Errorf("after saving, the refresh sent %s; want the kept refresh token", body)
 	}
 }
+
+// TestObtainTokenKeepsRefreshTokenOfFailedAnswer: ObtainToken returns the
+// answer with its *Error when a failed 2xx still issued a refresh token,
+// and no answer otherwise.
+func TestObtainTokenKeepsRefreshTokenOfFailedAnswer(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	refresh := squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeRefreshToken, RefreshToken: f.token(t, time.Hour).RefreshToken}
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"refresh_token":"EQAA-rotated-refresh-token-0007"}`)})
+	resp, err := f.client.ObtainToken(t.Context(), refresh)
+	if e := asError(t, err); e.StatusCode != http.StatusOK || resp == nil || resp.RefreshToken != "EQAA-rotated-refresh-token-0007" {
+		t.Errorf("got %+v, %v; want the answer with its refresh token and the *Error", resp, err)
+	}
+	assertNoSecrets(t, err, "EQAA-rotated-refresh-token-0007")
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Status: http.StatusBadRequest, Header: jsonHeader(), Body: []byte(`{"refresh_token":"EQAA-rotated-refresh-token-0008"}`)})
+	if resp, err := f.client.ObtainToken(t.Context(), refresh); resp != nil || err == nil {
+		t.Errorf("a 400: got %+v, %v; want no answer and an error", resp, err)
+	}
+}
