@@ -94,6 +94,34 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// withDefaults returns cfg with defaults filled in and its BaseURL parsed,
+// or the first problem.
+func (cfg Config) withDefaults() (Config, *url.URL, error) {
+	if err := checkCredential("Config.ClientID", cfg.ClientID, 1, maxClientIDLen); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.ClientSecret != "" {
+		if err := checkCredential("Config.ClientSecret", cfg.ClientSecret, minSecretLen, maxSecretLen); err != nil {
+			return cfg, nil, err
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = ProductionURL
+	}
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.SquareVersion == "" {
+		cfg.SquareVersion = DefaultSquareVersion
+	}
+	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
+		return cfg, nil, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
+	}
+	cfg.HTTPClient = httpClient(cfg.HTTPClient)
+	return cfg, base, nil
+}
+
 // Raw returns the generated low-level client behind c, for calls this package
 // does not wrap. It sends the same Square-Version, User-Agent and Accept
 // headers through the same HTTP client, but sets no Authorization header and
