@@ -2,6 +2,7 @@ package squareoauth
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -86,7 +87,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	raw, err := NewClientWithResponses(cfg.BaseURL,
 		WithHTTPClient(cfg.HTTPClient),
-		WithRequestEditorFn(c.setCommonHeaders))
+		WithRequestEditorFn(c.setCommonHeaders),
+		WithRequestEditorFn(unrewindable))
 	if err != nil {
 		return nil, &InputError{Field: "Config.BaseURL", Reason: "is not a usable URL"}
 	}
@@ -135,6 +137,30 @@ func (c *Client) setCommonHeaders(_ context.Context, req *http.Request) error {
 	req.Header.Set("Accept", "application/json")
 	return nil
 }
+
+// unrewindable is an editor every request passes through: it leaves
+// net/http no way to send a body a second time. The generated client hands
+// net/http a *bytes.Reader, for which http.NewRequest sets GetBody, and
+// net/http then re-sends the body on its own: over HTTP/2 after a stream
+// reset (REFUSED_STREAM, GOAWAY, or PROTOCOL_ERROR, which a proxy may send
+// after reading the whole request), over HTTP/1.1 when a reused connection
+// dies and the request carries an Idempotency-Key header. A re-sent
+// ObtainToken body spends its authorization code or PKCE refresh token
+// twice, and any replay escapes RetryPolicy and Error.Attempts. Without
+// GetBody, and with the body in a type net/http cannot look inside, a
+// failed attempt comes back to the Client, whose retry policy alone decides.
+// ContentLength is kept, so the request still has a Content-Length.
+func unrewindable(_ context.Context, req *http.Request) error {
+	req.GetBody = nil
+	if req.Body != nil && req.Body != http.NoBody {
+		req.Body = onceBody{req.Body}
+	}
+	return nil
+}
+
+// onceBody hides the request body's type (an io.NopCloser around a
+// *bytes.Reader) so that net/http cannot rewind it by other means.
+type onceBody struct{ io.ReadCloser }
 
 // withAuthorization returns an editor that sets the Authorization header of
 // one call.

@@ -27,6 +27,12 @@ import (
 //     a connection lost after the body was sent: the authorization code or
 //     the PKCE refresh token may already be spent.
 //
+// Nothing else re-sends a request that has a body: the Client gives net/http
+// no way to rewind it, so an HTTP/2 stream reset or a keep-alive connection
+// lost under the request comes back to the Client. (RetrieveTokenStatus has
+// no body, and net/http may repeat it on a new connection when an HTTP/2
+// server refuses or resets its stream; that repeat is not in Attempts.)
+//
 // Waits grow exponentially from BaseDelay with full jitter, capped by
 // MaxDelay. A Retry-After header (seconds or an HTTP date) is obeyed when it
 // is at most MaxDelay; a longer one ends the retries at once. Every wait ends
