@@ -1,6 +1,8 @@
 package squareoauth_test
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"sync/atomic"
@@ -62,5 +64,41 @@ func TestHTTP1DroppedConnectionIsNotReplayed(t *testing.T) {
 			}
 			assertNoSecrets(t, err, code, testClientSecret)
 		})
+	}
+}
+
+// TestUnknownTransportCountsAsWritten: a RoundTripper not built on
+// net/http's request writer reports nothing about what it sent, so a
+// failure from it may follow a request Square acted on. ObtainToken is not
+// repeated; calls that are safe to repeat are. Only net/http's own report
+// that the request did not leave (no connection, or a failed write) lets
+// ObtainToken try again.
+func TestUnknownTransportCountsAsWritten(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	readsThenFails := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
+		return nil, errors.New("stream closed by peer (simulated)")
+	})
+	c, err := squareoauth.New(squareoauth.Config{
+		ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: squareoauth.SandboxURL,
+		HTTPClient: &http.Client{Transport: readsThenFails}, Retry: fastRetries,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const code = "sq0cgp-CANARY-code-unknown-transport"
+	_, err = c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{GrantType: squareoauth.GrantTypeAuthorizationCode, Code: code})
+	if err == nil || sent.Load() != 1 {
+		t.Errorf("ObtainToken: sent %d times, error %v; want 1 and the error", sent.Load(), err)
+	}
+	assertNoSecrets(t, err, code, testClientSecret)
+
+	sent.Store(0)
+	_, err = c.RevokeToken(t.Context(), squareoauth.RevokeTokenRequest{MerchantID: testMerchantID})
+	if err == nil || sent.Load() != 3 {
+		t.Errorf("RevokeToken: sent %d times, error %v; want all 3 attempts and the error", sent.Load(), err)
 	}
 }
