@@ -2,7 +2,6 @@ package squareoauth
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -147,20 +146,14 @@ func (c *Client) setCommonHeaders(_ context.Context, req *http.Request) error {
 // dies and the request carries an Idempotency-Key header. A re-sent
 // ObtainToken body spends its authorization code or PKCE refresh token
 // twice, and any replay escapes RetryPolicy and Error.Attempts. Without
-// GetBody, and with the body in a type net/http cannot look inside, a
-// failed attempt comes back to the Client, whose retry policy alone decides.
-// ContentLength is kept, so the request still has a Content-Length.
+// GetBody, a failed attempt comes back to the Client, whose retry policy
+// alone decides. GetBody is all net/http rewinds a body with; the body
+// itself is left as it is, so that net/http still knows it is in memory
+// and writes it together with the headers.
 func unrewindable(_ context.Context, req *http.Request) error {
 	req.GetBody = nil
-	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = onceBody{req.Body}
-	}
 	return nil
 }
-
-// onceBody hides the request body's type (an io.NopCloser around a
-// *bytes.Reader) so that net/http cannot rewind it by other means.
-type onceBody struct{ io.ReadCloser }
 
 // withAuthorization returns an editor that sets the Authorization header of
 // one call.

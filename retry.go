@@ -122,12 +122,13 @@ func (c *Client) call(ctx context.Context, op string, kind idempotency, send fun
 // one attempt. A RoundTripper that is not built on net/http reports
 // nothing, and then the request counts as sent.
 type sendTrace struct {
+	hooks                                    httptrace.ClientTrace // here to save an allocation
 	askedConn, gotConn, wroteOK, writeFailed atomic.Bool
 }
 
 // context returns ctx with hooks that fill t.
 func (t *sendTrace) context(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+	t.hooks = httptrace.ClientTrace{
 		GetConn: func(string) { t.askedConn.Store(true) },
 		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
@@ -137,7 +138,8 @@ func (t *sendTrace) context(ctx context.Context) context.Context {
 				t.wroteOK.Store(true)
 			}
 		},
-	})
+	}
+	return httptrace.WithClientTrace(ctx, &t.hooks)
 }
 
 // unsent reports whether net/http showed that the request cannot have
