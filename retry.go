@@ -31,9 +31,11 @@ import (
 //     transport does not report what it wrote (net/http/httptrace), so any
 //     connection failure of it counts as after the body was sent.
 //
-// Nothing else re-sends a request that has a body: the Client gives net/http
-// no way to rewind it, so an HTTP/2 stream reset or a keep-alive connection
-// lost under the request comes back to the Client. (RetrieveTokenStatus has
+// Nothing else in the Client re-sends a request that has a body: it gives
+// net/http no way to rewind it, so an HTTP/2 stream reset or a keep-alive
+// connection lost under the request comes back to the Client. A
+// RoundTripper of the caller's that retries on its own (by buffering the
+// body) is outside this promise. (RetrieveTokenStatus has
 // no body, and net/http may repeat it on a new connection when an HTTP/2
 // server refuses or resets its stream; that repeat is not in Attempts.)
 //
