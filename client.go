@@ -86,12 +86,41 @@ func New(cfg Config) (*Client, error) {
 	}
 	raw, err := NewClientWithResponses(cfg.BaseURL,
 		WithHTTPClient(cfg.HTTPClient),
-		WithRequestEditorFn(c.setCommonHeaders))
+		WithRequestEditorFn(c.setCommonHeaders),
+		WithRequestEditorFn(unrewindable))
 	if err != nil {
 		return nil, &InputError{Field: "Config.BaseURL", Reason: "is not a usable URL"}
 	}
 	c.raw = raw
 	return c, nil
+}
+
+// withDefaults returns cfg with defaults filled in and its BaseURL parsed,
+// or the first problem.
+func (cfg Config) withDefaults() (Config, *url.URL, error) {
+	if err := checkCredential("Config.ClientID", cfg.ClientID, 1, maxClientIDLen); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.ClientSecret != "" {
+		if err := checkCredential("Config.ClientSecret", cfg.ClientSecret, minSecretLen, maxSecretLen); err != nil {
+			return cfg, nil, err
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = ProductionURL
+	}
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.SquareVersion == "" {
+		cfg.SquareVersion = DefaultSquareVersion
+	}
+	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
+		return cfg, nil, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
+	}
+	cfg.HTTPClient = httpClient(cfg.HTTPClient)
+	return cfg, base, nil
 }
 
 // Raw returns the generated low-level client behind c, for calls this package
@@ -105,6 +134,24 @@ func (c *Client) setCommonHeaders(_ context.Context, req *http.Request) error {
 	req.Header.Set("Square-Version", c.squareVersion)
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "application/json")
+	return nil
+}
+
+// unrewindable is an editor every request passes through: it leaves
+// net/http no way to send a body a second time. The generated client hands
+// net/http a *bytes.Reader, for which http.NewRequest sets GetBody, and
+// net/http then re-sends the body on its own: over HTTP/2 after a stream
+// reset (REFUSED_STREAM, GOAWAY, or PROTOCOL_ERROR, which a proxy may send
+// after reading the whole request), over HTTP/1.1 when a reused connection
+// dies and the request carries an Idempotency-Key header. A re-sent
+// ObtainToken body spends its authorization code or PKCE refresh token
+// twice, and any replay escapes RetryPolicy and Error.Attempts. Without
+// GetBody, a failed attempt comes back to the Client, whose retry policy
+// alone decides. GetBody is all net/http rewinds a body with; the body
+// itself is left as it is, so that net/http still knows it is in memory
+// and writes it together with the headers.
+func unrewindable(_ context.Context, req *http.Request) error {
+	req.GetBody = nil
 	return nil
 }
 

@@ -26,15 +26,21 @@ import (
 // (see RetryPolicy): an authorization code and a PKCE refresh token are
 // single-use, and a repeated request could find them spent.
 func (c *Client) ObtainToken(ctx context.Context, req ObtainTokenRequest) (*ObtainTokenResponse, error) {
-	return c.obtainToken(ctx, req, true)
+	// The code flow authenticates with the secret; PKCE proves possession
+	// with the verifier instead. A refresh without any secret (a PKCE-only
+	// application leaves Config.ClientSecret empty) is a PKCE refresh.
+	if req.ClientSecret == "" && req.CodeVerifier == "" {
+		req.ClientSecret = c.clientSecret
+	}
+	return c.obtainToken(ctx, req)
 }
 
-// obtainToken is ObtainToken; fillSecret false keeps Config.ClientSecret
-// out of the request, for refreshing a PKCE token in a Client that also has
-// a secret, and known are more secrets to keep out of errors, such as the
-// access token a refresh replaces.
-func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSecret bool, known ...string) (*ObtainTokenResponse, error) {
-	req, err := c.prepareObtainToken(req, fillSecret)
+// obtainToken sends req with the client ID filled in but its secret as
+// given: the TokenSource refreshes a PKCE token without the secret even in
+// a Client that has one. known are more secrets to keep out of errors, such
+// as the access token a refresh replaces.
+func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, known ...string) (*ObtainTokenResponse, error) {
+	req, err := c.prepareObtainToken(req)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +63,53 @@ func (c *Client) obtainToken(ctx context.Context, req ObtainTokenRequest, fillSe
 		return nil, err
 	}
 	return &out, nil
+}
+
+// prepareObtainToken fills client_id from the Client, then checks the
+// request against the grant's rules.
+func (c *Client) prepareObtainToken(req ObtainTokenRequest) (ObtainTokenRequest, error) {
+	const t = "ObtainTokenRequest."
+	if req.ClientID == "" {
+		req.ClientID = c.clientID
+	}
+	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
+		return req, err
+	}
+	if req.ClientSecret != "" {
+		if err := checkCredential(t+"ClientSecret", req.ClientSecret, minSecretLen, maxSecretLen); err != nil {
+			return req, err
+		}
+	}
+	if err := checkRedirectURI(t+"RedirectURI", req.RedirectURI); err != nil {
+		return req, err
+	}
+	if err := checkScopes(t+"Scopes", req.Scopes); err != nil {
+		return req, err
+	}
+	switch req.GrantType {
+	case GrantTypeAuthorizationCode:
+		if err := checkCredential(t+"Code", req.Code, 1, maxCodeLen); err != nil {
+			return req, err
+		}
+		if req.CodeVerifier != "" {
+			return req, checkCredential(t+"CodeVerifier", req.CodeVerifier, 1, 0)
+		}
+		if req.ClientSecret == "" {
+			return req, inputErr(t+"ClientSecret", "or CodeVerifier is required for grant type authorization_code (set Config.ClientSecret for the code flow)")
+		}
+	case GrantTypeRefreshToken:
+		return req, checkCredential(t+"RefreshToken", req.RefreshToken, minSecretLen, maxSecretLen)
+	case GrantTypeMigrationToken:
+		if req.ClientSecret == "" {
+			return req, inputErr(t+"ClientSecret", "is required for grant type migration_token (set Config.ClientSecret)")
+		}
+		return req, checkCredential(t+"MigrationToken", req.MigrationToken, minSecretLen, maxSecretLen)
+	case "":
+		return req, inputErr(t+"GrantType", "is empty")
+	default:
+		return req, inputErr(t+"GrantType", `must be authorization_code, refresh_token or migration_token`)
+	}
+	return req, nil
 }
 
 // RevokeToken calls POST /oauth2/revoke to end an application's access to a
@@ -86,6 +139,34 @@ func (c *Client) RevokeToken(ctx context.Context, req RevokeTokenRequest) (*Revo
 		return nil, err
 	}
 	return &out, nil
+}
+
+// prepareRevokeToken fills client_id and checks that exactly one target is
+// named and that the Client can authenticate the call.
+func (c *Client) prepareRevokeToken(req RevokeTokenRequest) (RevokeTokenRequest, error) {
+	const t = "RevokeTokenRequest."
+	if c.clientSecret == "" {
+		return req, inputErr("Config.ClientSecret", `is required by RevokeToken, which authenticates with "Authorization: Client <secret>"`)
+	}
+	if req.ClientID == "" {
+		req.ClientID = c.clientID
+	}
+	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
+		return req, err
+	}
+	switch {
+	case req.AccessToken != "" && req.MerchantID != "":
+		return req, inputErr(t+"AccessToken", "and MerchantID are exclusive: give one")
+	case req.AccessToken != "":
+		return req, checkCredential(t+"AccessToken", req.AccessToken, minSecretLen, maxSecretLen)
+	case req.MerchantID != "":
+		if req.RevokeOnlyAccessToken {
+			return req, inputErr(t+"RevokeOnlyAccessToken", "needs AccessToken, not MerchantID")
+		}
+		return req, checkCredential(t+"MerchantID", req.MerchantID, 1, 0)
+	default:
+		return req, inputErr(t+"AccessToken", "or MerchantID is required")
+	}
 }
 
 // RetrieveTokenStatus calls POST /oauth2/token/status to learn the scopes,

@@ -23,9 +23,21 @@ import (
 //     and 504.
 //   - ObtainToken is retried only when Square cannot have acted on the
 //     request: 429, 503 with a Retry-After header, and a connection that
-//     failed before the request was written. Never after a 500, a timeout or
-//     a connection lost after the body was sent: the authorization code or
-//     the PKCE refresh token may already be spent.
+//     net/http's own transport reports failed before the request was
+//     written (no connection was made, or writing the request failed).
+//     Never after a 500, a timeout or a connection lost after the body was
+//     sent: the authorization code or the PKCE refresh token may already be
+//     spent. An HTTPClient whose RoundTripper is not built on net/http's
+//     transport does not report what it wrote (net/http/httptrace), so any
+//     connection failure of it counts as after the body was sent.
+//
+// Nothing else in the Client re-sends a request that has a body: it gives
+// net/http no way to rewind it, so an HTTP/2 stream reset or a keep-alive
+// connection lost under the request comes back to the Client. A
+// RoundTripper of the caller's that retries on its own (by buffering the
+// body) is outside this promise. (RetrieveTokenStatus has
+// no body, and net/http may repeat it on a new connection when an HTTP/2
+// server refuses or resets its stream; that repeat is not in Attempts.)
 //
 // Waits grow exponentially from BaseDelay with full jitter, capped by
 // MaxDelay. A Retry-After header (seconds or an HTTP date) is obeyed when it
@@ -83,12 +95,11 @@ func (c *Client) call(ctx context.Context, op string, kind idempotency, send fun
 		// Only a call that spends a credential needs to know whether the
 		// request left before a connection failed; the trace costs
 		// allocations the others can skip.
-		var wrote atomic.Bool
+		var trace *sendTrace
 		sendCtx := ctx
 		if kind == spendsCredential {
-			sendCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-				WroteRequest: func(info httptrace.WroteRequestInfo) { wrote.Store(info.Err == nil) },
-			})
+			trace = new(sendTrace)
+			sendCtx = trace.context(ctx)
 		}
 		resp, sendErr := send(sendCtx)
 		err := finish(ctx, op, resp, sendErr, out, secrets)
@@ -96,7 +107,7 @@ func (c *Client) call(ctx context.Context, op string, kind idempotency, send fun
 		if answer != nil {
 			answer.Attempts = attempt
 		}
-		if err == nil || attempt >= p.MaxAttempts || ctx.Err() != nil || !retryable(kind, answer, wrote.Load()) {
+		if err == nil || attempt >= p.MaxAttempts || ctx.Err() != nil || !retryable(kind, answer, trace.unsent()) {
 			return err
 		}
 		wait, ok := p.delay(attempt, answer)
@@ -109,14 +120,54 @@ func (c *Client) call(ctx context.Context, op string, kind idempotency, send fun
 	}
 }
 
+// sendTrace records what net/http's own transport reports while it sends
+// one attempt. A RoundTripper that is not built on net/http reports
+// nothing, and then the request counts as sent.
+type sendTrace struct {
+	hooks                                    httptrace.ClientTrace // here to save an allocation
+	askedConn, gotConn, wroteOK, writeFailed atomic.Bool
+}
+
+// context returns ctx with hooks that fill t.
+func (t *sendTrace) context(ctx context.Context) context.Context {
+	t.hooks = httptrace.ClientTrace{
+		GetConn: func(string) { t.askedConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err != nil {
+				t.writeFailed.Store(true)
+			} else {
+				t.wroteOK.Store(true)
+			}
+		},
+	}
+	return httptrace.WithClientTrace(ctx, &t.hooks)
+}
+
+// unsent reports whether net/http showed that the request cannot have
+// reached the server whole: it asked for a connection and got none, or its
+// writer failed before the end of the request, and it never reported a
+// complete write. (HTTP/1.1 reports a complete write once the request is
+// in its buffer, before it is flushed, so a flush that fails counts as
+// sent: that errs on the side of the credential.) A transport that
+// reports nothing, or a connection handed over with no report of the
+// write, leaves the request possibly sent. A nil t knows nothing.
+func (t *sendTrace) unsent() bool {
+	if t == nil || t.wroteOK.Load() {
+		return false
+	}
+	return t.writeFailed.Load() || t.askedConn.Load() && !t.gotConn.Load()
+}
+
 // retryable decides whether a failed attempt may be repeated. answer is nil
 // when no complete answer arrived: the connection failed, before or after
-// the request was written, or in the middle of the answer.
-func retryable(kind idempotency, answer *Error, wrote bool) bool {
+// the request was written, or in the middle of the answer; unsent is true
+// only when the request provably did not leave.
+func retryable(kind idempotency, answer *Error, unsent bool) bool {
 	if answer == nil {
-		// Once the body is out, Square may have acted on it: only a call
-		// that is safe to repeat goes again.
-		return kind == safeToRepeat || !wrote
+		// Once the body may be out, Square may have acted on it: only a
+		// call that is safe to repeat goes again.
+		return kind == safeToRepeat || unsent
 	}
 	switch answer.StatusCode {
 	case http.StatusTooManyRequests:

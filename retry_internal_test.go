@@ -1,7 +1,9 @@
 package squareoauth
 
 import (
+	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"testing"
 	"time"
@@ -80,5 +82,48 @@ func TestRetryPolicyDefaults(t *testing.T) {
 	}
 	if got := (&RetryPolicy{MaxAttempts: 1, BaseDelay: time.Second}).withDefaults(); got.MaxAttempts != 1 || got.BaseDelay != time.Second || got.MaxDelay != 10*time.Second {
 		t.Errorf("partial policy: got %+v", got)
+	}
+}
+
+// TestSendTraceProvesUnsent feeds the hooks the sequences net/http reports:
+// only "no connection" and "the write failed" prove a request unsent.
+func TestSendTraceProvesUnsent(t *testing.T) {
+	t.Parallel()
+	writeFailed := errors.New("broken pipe")
+	tests := []struct {
+		name   string
+		events []string
+		unsent bool
+	}{
+		{"nothing reported (a RoundTripper not built on net/http)", nil, false},
+		{"asked for a connection, got none", []string{"GetConn"}, true},
+		{"got a connection, no word of the write", []string{"GetConn", "GotConn"}, false},
+		{"only a connection reported", []string{"GotConn"}, false},
+		{"the write failed", []string{"GetConn", "GotConn", "WroteRequest failed"}, true},
+		{"written", []string{"GetConn", "GotConn", "WroteRequest"}, false},
+		{"failed once, then written (net/http tried again)", []string{"GetConn", "GotConn", "WroteRequest failed", "GetConn", "GotConn", "WroteRequest"}, false},
+	}
+	for _, tt := range tests {
+		var st sendTrace
+		hooks := httptrace.ContextClientTrace(st.context(t.Context()))
+		for _, e := range tt.events {
+			switch e {
+			case "GetConn":
+				hooks.GetConn("square.example:443")
+			case "GotConn":
+				hooks.GotConn(httptrace.GotConnInfo{})
+			case "WroteRequest":
+				hooks.WroteRequest(httptrace.WroteRequestInfo{})
+			case "WroteRequest failed":
+				hooks.WroteRequest(httptrace.WroteRequestInfo{Err: writeFailed})
+			}
+		}
+		if got := st.unsent(); got != tt.unsent {
+			t.Errorf("%s: unsent() = %v; want %v", tt.name, got, tt.unsent)
+		}
+	}
+	var none *sendTrace
+	if none.unsent() {
+		t.Error("a nil sendTrace (a call that is not traced) must not claim the request unsent")
 	}
 }

@@ -223,11 +223,15 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 	// A PKCE refresh token goes without the secret, even when the Client
 	// has one: Square then rotates it, as the PKCE flow expects.
 	pkce := !st.tok.RefreshTokenExpiresAt.IsZero()
-	resp, err := s.client.obtainToken(ctx, ObtainTokenRequest{
+	refresh := ObtainTokenRequest{
 		GrantType:    GrantTypeRefreshToken,
 		RefreshToken: st.tok.RefreshToken,
 		ShortLived:   st.tok.ShortLived, // else Square answers with a 30-day token
-	}, !pkce, st.tok.AccessToken)
+	}
+	if !pkce {
+		refresh.ClientSecret = s.client.clientSecret
+	}
+	resp, err := s.client.obtainToken(ctx, refresh, st.tok.AccessToken)
 	if err == nil {
 		var next Token
 		if next, err = successor(st.tok, resp, time.Now()); err == nil {

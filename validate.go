@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -37,34 +36,6 @@ const (
 	minSecretLen      = 2
 	maxSecretLen      = 1024
 )
-
-// withDefaults returns cfg with defaults filled in and its BaseURL parsed,
-// or the first problem.
-func (cfg Config) withDefaults() (Config, *url.URL, error) {
-	if err := checkCredential("Config.ClientID", cfg.ClientID, 1, maxClientIDLen); err != nil {
-		return cfg, nil, err
-	}
-	if cfg.ClientSecret != "" {
-		if err := checkCredential("Config.ClientSecret", cfg.ClientSecret, minSecretLen, maxSecretLen); err != nil {
-			return cfg, nil, err
-		}
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = ProductionURL
-	}
-	base, err := checkBaseURL(cfg.BaseURL)
-	if err != nil {
-		return cfg, nil, err
-	}
-	if cfg.SquareVersion == "" {
-		cfg.SquareVersion = DefaultSquareVersion
-	}
-	if _, err := time.Parse(time.DateOnly, cfg.SquareVersion); err != nil {
-		return cfg, nil, inputErr("Config.SquareVersion", `must be a date such as "`+DefaultSquareVersion+`"`)
-	}
-	cfg.HTTPClient = httpClient(cfg.HTTPClient)
-	return cfg, base, nil
-}
 
 // checkBaseURL parses and accepts an absolute https URL, or http to a loopback host
 // (tests, local proxies). User info and queries are refused: the first would
@@ -159,85 +130,4 @@ func checkRedirectURI(field, v string) error {
 		return inputErr(field, "must be an absolute URL")
 	}
 	return nil
-}
-
-// prepareObtainToken fills client_id and, for the code flow, client_secret
-// from the Client, then checks the request against the grant's rules.
-func (c *Client) prepareObtainToken(req ObtainTokenRequest, fillSecret bool) (ObtainTokenRequest, error) {
-	const t = "ObtainTokenRequest."
-	if req.ClientID == "" {
-		req.ClientID = c.clientID
-	}
-	// The code flow authenticates with the secret; PKCE proves possession
-	// with the verifier instead. A refresh without any secret (a PKCE-only
-	// application leaves Config.ClientSecret empty) is a PKCE refresh.
-	if req.ClientSecret == "" && req.CodeVerifier == "" && fillSecret {
-		req.ClientSecret = c.clientSecret
-	}
-	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
-		return req, err
-	}
-	if req.ClientSecret != "" {
-		if err := checkCredential(t+"ClientSecret", req.ClientSecret, minSecretLen, maxSecretLen); err != nil {
-			return req, err
-		}
-	}
-	if err := checkRedirectURI(t+"RedirectURI", req.RedirectURI); err != nil {
-		return req, err
-	}
-	if err := checkScopes(t+"Scopes", req.Scopes); err != nil {
-		return req, err
-	}
-	switch req.GrantType {
-	case GrantTypeAuthorizationCode:
-		if err := checkCredential(t+"Code", req.Code, 1, maxCodeLen); err != nil {
-			return req, err
-		}
-		if req.CodeVerifier != "" {
-			return req, checkCredential(t+"CodeVerifier", req.CodeVerifier, 1, 0)
-		}
-		if req.ClientSecret == "" {
-			return req, inputErr(t+"ClientSecret", "or CodeVerifier is required for grant type authorization_code (set Config.ClientSecret for the code flow)")
-		}
-	case GrantTypeRefreshToken:
-		return req, checkCredential(t+"RefreshToken", req.RefreshToken, minSecretLen, maxSecretLen)
-	case GrantTypeMigrationToken:
-		if req.ClientSecret == "" {
-			return req, inputErr(t+"ClientSecret", "is required for grant type migration_token (set Config.ClientSecret)")
-		}
-		return req, checkCredential(t+"MigrationToken", req.MigrationToken, minSecretLen, maxSecretLen)
-	case "":
-		return req, inputErr(t+"GrantType", "is empty")
-	default:
-		return req, inputErr(t+"GrantType", `must be authorization_code, refresh_token or migration_token`)
-	}
-	return req, nil
-}
-
-// prepareRevokeToken fills client_id and checks that exactly one target is
-// named and that the Client can authenticate the call.
-func (c *Client) prepareRevokeToken(req RevokeTokenRequest) (RevokeTokenRequest, error) {
-	const t = "RevokeTokenRequest."
-	if c.clientSecret == "" {
-		return req, inputErr("Config.ClientSecret", `is required by RevokeToken, which authenticates with "Authorization: Client <secret>"`)
-	}
-	if req.ClientID == "" {
-		req.ClientID = c.clientID
-	}
-	if err := checkCredential(t+"ClientID", req.ClientID, 1, maxClientIDLen); err != nil {
-		return req, err
-	}
-	switch {
-	case req.AccessToken != "" && req.MerchantID != "":
-		return req, inputErr(t+"AccessToken", "and MerchantID are exclusive: give one")
-	case req.AccessToken != "":
-		return req, checkCredential(t+"AccessToken", req.AccessToken, minSecretLen, maxSecretLen)
-	case req.MerchantID != "":
-		if req.RevokeOnlyAccessToken {
-			return req, inputErr(t+"RevokeOnlyAccessToken", "needs AccessToken, not MerchantID")
-		}
-		return req, checkCredential(t+"MerchantID", req.MerchantID, 1, 0)
-	default:
-		return req, inputErr(t+"AccessToken", "or MerchantID is required")
-	}
 }
