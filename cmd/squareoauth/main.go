@@ -7,6 +7,7 @@
 //	squareoauth status         show an access token's scopes and expiry
 //	squareoauth refresh        exchange a refresh token for a new access token
 //	squareoauth revoke         revoke the application's access to a seller
+//	squareoauth help COMMAND   print a command's flags (as does COMMAND --help)
 //
 // Credentials come from the environment, and tokens from the environment or
 // standard input, never from flags, which other users can read in the
