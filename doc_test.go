@@ -52,9 +52,6 @@ func TestGoDocReadsAsOneText(t *testing.T) {
 		}
 		for _, spec := range ty.Decl.Specs {
 			ast.Inspect(spec, func(n ast.Node) bool {
-				if c, ok := n.(*ast.CommentGroup); ok {
-					add(ty.Name+" field", c.Text())
-				}
 				if f, ok := n.(*ast.Field); ok && f.Doc != nil {
 					add(ty.Name+" field", f.Doc.Text())
 				}
