@@ -11,12 +11,19 @@ generate:
 	$(GO) generate ./...
 
 # Fail when oauth.gen.go is not what the committed spec and config produce,
-# or when either go.mod is untidy.
+# or when either go.mod is untidy, with the command that fixes it. The
+# generator needs Go 1.26 (internal/tools/go.mod), the library only 1.25.
 check-generated: generate
-	git diff --exit-code -- oauth.gen.go
-	@test -z "$$(git status --porcelain -- oauth.gen.go)" || { echo "oauth.gen.go is untracked"; exit 1; }
-	$(GO) mod tidy -diff
-	cd internal/tools && $(GO) mod tidy -diff
+	@status="$$(git status --porcelain -- oauth.gen.go)"; \
+	case "$$status" in \
+	"") ;; \
+	"??"*) echo "oauth.gen.go is untracked: git add it and commit it (make generate wrote it)."; exit 1 ;; \
+	?M*) git --no-pager diff --stat -- oauth.gen.go; \
+	     echo "oauth.gen.go is out of date: run \`make generate\` and commit the result (this check just regenerated it; \`git diff oauth.gen.go\` shows the change)."; exit 1 ;; \
+	*) echo "oauth.gen.go is regenerated and staged, but not committed: commit it."; exit 1 ;; \
+	esac
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run \`go mod tidy\` and commit the result."; exit 1; }
+	@cd internal/tools && $(GO) mod tidy -diff || { echo "internal/tools/go.mod or go.sum is not tidy: run \`cd internal/tools && go mod tidy\` (Go 1.26) and commit the result."; exit 1; }
 
 # Fail when openapi.yaml breaks wire compatibility with the spec of the last
 # release (api/openapi.released.yaml), with the pinned oasdiff

@@ -12,7 +12,7 @@ import (
 func runStatus(ctx context.Context, c *cli, args []string) int {
 	fs, opts := newFlags(c, "status", "[--env ENV] [--json] < access-token",
 		"Shows the scopes, expiry, application and seller of an access token, read from\nSQUARE_ACCESS_TOKEN or the first line of standard input.")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(c, fs, args); done {
 		return code
 	}
 	client, err := opts.client(c)
@@ -28,7 +28,7 @@ func runStatus(ctx context.Context, c *cli, args []string) int {
 		return c.fail("status", err)
 	}
 	if opts.json {
-		printJSON(c.stdout, st)
+		c.printJSON(st)
 		return exitOK
 	}
 	expires := st.ExpiresAt
@@ -43,7 +43,7 @@ func runStatus(ctx context.Context, c *cli, args []string) int {
 func runRefresh(ctx context.Context, c *cli, args []string) int {
 	fs, opts := newFlags(c, "refresh", "[--env ENV] [--json] < refresh-token",
 		"Exchanges a refresh token, read from SQUARE_REFRESH_TOKEN or the first line of\nstandard input, for a new access token. Without SQUARE_CLIENT_SECRET it is a\nPKCE refresh: Square then returns a new refresh token and the old one is spent,\nso --json is required to keep it.")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(c, fs, args); done {
 		return code
 	}
 	// A PKCE refresh spends the refresh token and answers with its only
@@ -66,7 +66,7 @@ func runRefresh(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail("refresh", err)
 	}
-	printToken(c.stdout, opts.json, tok)
+	c.printToken(opts.json, tok)
 	return exitOK
 }
 
@@ -75,12 +75,16 @@ func runRevoke(ctx context.Context, c *cli, args []string) int {
 		"Revokes the application's access to a seller: every token, or with\n--only-access-token just the given one. The seller is named by --merchant-id or by\nan access token from SQUARE_ACCESS_TOKEN or the first line of standard input.\nNeeds SQUARE_CLIENT_SECRET.")
 	merchant := fs.String("merchant-id", "", "the seller to revoke, instead of an access token")
 	only := fs.Bool("only-access-token", false, "revoke only the given access token, not the whole authorization")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(c, fs, args); done {
 		return code
 	}
 	client, err := opts.client(c)
 	if err != nil {
 		return c.fail("revoke", err)
+	}
+	// Say what is missing before asking for a token that cannot be used.
+	if c.getenv("SQUARE_CLIENT_SECRET") == "" {
+		return c.fail("revoke", usagef("SQUARE_CLIENT_SECRET is not set: revoking needs the application secret"))
 	}
 	req := squareoauth.RevokeTokenRequest{MerchantID: *merchant, RevokeOnlyAccessToken: *only}
 	if *merchant == "" {
@@ -93,7 +97,7 @@ func runRevoke(ctx context.Context, c *cli, args []string) int {
 		return c.fail("revoke", err)
 	}
 	if opts.json {
-		printJSON(c.stdout, res)
+		c.printJSON(res)
 		return exitOK
 	}
 	fmt.Fprintln(c.stdout, "revoked")
@@ -106,7 +110,7 @@ func runAuthorizeURL(_ context.Context, c *cli, args []string) int {
 	authorize := authorizeFlags(fs)
 	state := fs.String("state", "", "the state to send (default: a random one)")
 	challenge := fs.String("code-challenge", "", "PKCE code challenge (S256 of your code verifier)")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(c, fs, args); done {
 		return code
 	}
 	client, err := opts.client(c)
@@ -123,7 +127,7 @@ func runAuthorizeURL(_ context.Context, c *cli, args []string) int {
 		return c.fail("authorize-url", err)
 	}
 	if opts.json {
-		printJSON(c.stdout, map[string]string{"url": u, "state": o.State})
+		c.printJSON(map[string]string{"url": u, "state": o.State})
 		return exitOK
 	}
 	fmt.Fprintf(c.stdout, "%s\nstate: %s\n", u, o.State)

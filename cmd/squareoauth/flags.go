@@ -27,20 +27,27 @@ func newFlags(c *cli, name, synopsis, about string) (*flag.FlagSet, *options) {
 	fs.StringVar(&opts.env, "env", "sandbox", `Square environment: "sandbox", "production" or a base URL`)
 	fs.BoolVar(&opts.json, "json", false, "print JSON for scripts, tokens included")
 	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, "Usage: squareoauth %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fmt.Fprintf(fs.Output(), "Usage: squareoauth %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
 		fs.PrintDefaults()
 	}
 	return fs, opts
 }
 
 // parseFlags parses args; done is true when the command must stop with code
-// (after --help, or a bad flag).
-func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+// (after --help, or a bad flag). Help that was asked for goes to stdout, as
+// the top-level help does; help after a mistake goes to stderr.
+func parseFlags(c *cli, fs *flag.FlagSet, args []string) (code int, done bool) {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag.Parse would print it before we know where
 	err := fs.Parse(args)
+	fs.Usage = usage
 	switch {
 	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(c.stdout)
+		fs.Usage()
 		return exitOK, true
 	case err != nil:
+		fs.Usage()
 		return exitUsage, true
 	case fs.NArg() > 0:
 		fmt.Fprintf(fs.Output(), "squareoauth %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
@@ -48,6 +55,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 	}
 	return exitOK, false
 }
+
+// envChoices lists what --env takes, for its errors.
+const envChoices = `"sandbox", "production" or a base URL`
 
 // baseURL maps --env to a base URL. A value that is neither an environment
 // nor a URL is refused rather than passed on: an empty or mistyped one
@@ -61,7 +71,7 @@ func baseURL(env string) (string, error) {
 	case strings.Contains(env, "://"):
 		return env, nil
 	}
-	return "", usagef(`--env must be "sandbox", "production" or a base URL, not %q`, env)
+	return "", usagef(`--env must be %s, not %q`, envChoices, env)
 }
 
 // client builds a Client from the environment variables and --env.
@@ -87,10 +97,8 @@ func (c *cli) secret(name string) (string, error) {
 	if v := c.getenv(name); v != "" {
 		return v, nil
 	}
-	if f, ok := c.stdin.(*os.File); ok {
-		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintf(c.stderr, "%s is not set; paste the value (it shows on screen; pipe it in to avoid that) and press Enter: ", name)
-		}
+	if interactive(c.stdin) {
+		fmt.Fprintf(c.stderr, "%s is not set; paste the value (it shows on screen; pipe it in to avoid that) and press Enter: ", name)
 	}
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	line = strings.TrimSpace(line)
@@ -101,6 +109,22 @@ func (c *cli) secret(name string) (string, error) {
 		return "", usagef("%s is not set and standard input is empty", name)
 	}
 	return line, nil
+}
+
+// interactive reports whether r is a terminal that a person types into: a
+// character device, but not the null device (< /dev/null), which is one
+// too and only ever reads as empty.
+func interactive(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(info, null)
 }
 
 // authorizeFlagValues are the flags that shape an authorization URL, shared

@@ -22,7 +22,7 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	port := fs.Int("port", 8765, "loopback port for the redirect (0 picks a free one: for tests, since Square redirects only to a registered URL)")
 	redirect := fs.String("redirect-uri", "", "the redirect URL registered for the application, if not http://127.0.0.1:PORT/callback; it must lead to --port on this machine")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the seller's redirect")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(c, fs, args); done {
 		return code
 	}
 	client, err := opts.client(c)
@@ -63,7 +63,7 @@ func runLogin(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail("login", err)
 	}
-	printToken(c.stdout, opts.json, tok)
+	c.printToken(opts.json, tok)
 	return exitOK
 }
 

@@ -7,6 +7,7 @@
 //	squareoauth status         show an access token's scopes and expiry
 //	squareoauth refresh        exchange a refresh token for a new access token
 //	squareoauth revoke         revoke the application's access to a seller
+//	squareoauth help COMMAND   print a command's flags (as does COMMAND --help)
 //
 // Credentials come from the environment, and tokens from the environment or
 // standard input, never from flags, which other users can read in the
@@ -19,12 +20,14 @@
 //	SQUARE_AUTH_CODE       for demo against a real environment
 //
 // --env picks Square's environment: sandbox (the default), production, or
-// a base URL. Output is for people, with tokens redacted; --json prints JSON
-// for scripts, including the tokens, so send it somewhere safe.
+// a base URL. Output is for people, with tokens redacted and control
+// characters in what the server sent shown as '?'; --json prints JSON for
+// scripts, including the tokens, so send it somewhere safe.
 //
 // Exit codes: 0 success, 1 Square refused (or answered unexpectedly), 2
 // usage or invalid input (a login that no redirect reaches in time
-// included), 3 network failure or timeout.
+// included), 3 network failure or timeout. They are the built binary's:
+// go run reports any failure as its own exit status 1.
 package main
 
 import (
@@ -35,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -48,12 +52,16 @@ const (
 	exitNetwork = 3
 )
 
-// io bundles what a command reads and writes, so tests can run commands
-// without a process.
+// cli is what a command reads and writes, and its environment, so that
+// tests can run commands without a process.
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+
+	// data is stdout unfiltered, for --json; run sets it and wraps
+	// stdout and stderr for a terminal.
+	data io.Writer
 }
 
 // command is one subcommand.
@@ -80,12 +88,20 @@ func main() {
 
 // run is main without the process: tests call it directly.
 func run(ctx context.Context, args []string, c *cli) int {
+	c = c.forTerminal()
 	if len(args) == 0 {
 		fmt.Fprint(c.stderr, usage())
 		return exitUsage
 	}
 	switch name := args[0]; name {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if cmd, ok := commands[args[1]]; ok {
+				return cmd.run(ctx, c, []string{"--help"})
+			}
+			fmt.Fprintf(c.stderr, "squareoauth: no help for unknown command %q\n\n%s", args[1], usage())
+			return exitUsage
+		}
 		fmt.Fprint(c.stdout, usage())
 		return exitOK
 	default:
@@ -109,16 +125,19 @@ func usage() string {
 		s += fmt.Sprintf("  %-14s %s\n", name, commands[name].summary)
 	}
 	return s + `
-Run "squareoauth <command> --help" for a command's flags. Credentials come
-from SQUARE_CLIENT_ID and SQUARE_CLIENT_SECRET; tokens from SQUARE_ACCESS_TOKEN
+Run "squareoauth help <command>" for a command's flags. Credentials come from
+SQUARE_CLIENT_ID and SQUARE_CLIENT_SECRET; tokens from SQUARE_ACCESS_TOKEN
 or SQUARE_REFRESH_TOKEN, or the first line of standard input.
 Exit codes: 0 success, 1 Square refused, 2 usage or invalid input, 3 network.
 `
 }
 
-// fail prints err and returns the exit code its kind calls for.
+// fail prints err and returns the exit code its kind calls for. The line
+// already names the program, so the package's own "squareoauth: " prefix
+// is dropped wherever a wrapped error repeats it.
 func (c *cli) fail(name string, err error) int {
-	fmt.Fprintf(c.stderr, "squareoauth %s: %v\n", name, err)
+	msg := strings.ReplaceAll(": "+err.Error(), ": squareoauth: ", ": ")[2:]
+	fmt.Fprintf(c.stderr, "squareoauth %s: %s\n", name, msg)
 	var (
 		input    *squareoauth.InputError
 		answer   *squareoauth.Error

@@ -7,13 +7,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/squareoauthtest"
@@ -84,16 +88,53 @@ func obtain(t *testing.T, srv *squareoauthtest.Server) *squareoauth.ObtainTokenR
 	return tok
 }
 
+// TestDemoAgainstFake reads the demo as a newcomer would: where it runs
+// first, one line per step on what it means, a refreshed token that expires
+// later than the first, and the final refusal marked as expected, all on
+// one screen.
 func TestDemoAgainstFake(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := runCLI(t, nil, "", "demo")
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr: %s", code, errOut)
 	}
-	for _, step := range []string{"0. Seller consent", "1. ObtainToken (authorization_code)", "2. RetrieveTokenStatus: scopes [MERCHANT_PROFILE_READ PAYMENTS_READ]",
-		"3. ObtainToken (refresh_token)", "4. RevokeToken", "5. RetrieveTokenStatus after revoke: squareoauth: 401 Unauthorized: UNAUTHORIZED"} {
-		if !strings.Contains(out, step) {
-			t.Errorf("output lacks %q:\n%s", step, out)
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if !strings.Contains(lines[0], "fake Square inside this process") || !strings.Contains(lines[0]+lines[1], "nothing leaves this") {
+		t.Errorf("the demo does not first say it runs against an in-process fake:\n%s", out)
+	}
+	for _, step := range []string{
+		"1. Consent: the seller approves your app on Square, and the redirect brings a code.",
+		"   authorization code  sq0c…[REDACTED]",
+		"2. ObtainToken: the code becomes an access token, which calls Square as the seller.",
+		"   refresh token       EQAA…[REDACTED] (gets new access tokens",
+		"3. RetrieveTokenStatus: Square says what the access token may do, and until when.",
+		"   scopes              MERCHANT_PROFILE_READ PAYMENTS_READ",
+		"4. 8 days later (the fake's clock moves), the refresh token gets a new access token.",
+		"5. RevokeToken: your app gives up its access; all the seller's tokens stop working.",
+		"6. RetrieveTokenStatus with the revoked token: Square refuses it, as it should.",
+		"   401 Unauthorized: UNAUTHORIZED: access token is revoked (expected)",
+	} {
+		if !strings.Contains(out, "\n"+step) {
+			t.Errorf("output lacks the line %q:\n%s", step, out)
+		}
+	}
+	// The refreshed token has its own expiry, 8 days after the first.
+	expiry := regexp.MustCompile(`(?m)^   access token +EAAA…\[REDACTED\].*expires (\d{4}-\d\d-\d\d \d\d:\d\d UTC)`)
+	m := expiry.FindAllStringSubmatch(out, -1)
+	if len(m) != 2 {
+		t.Fatalf("want two access token lines with an expiry:\n%s", out)
+	}
+	first, err1 := time.Parse("2006-01-02 15:04 MST", m[0][1])
+	second, err2 := time.Parse("2006-01-02 15:04 MST", m[1][1])
+	if err1 != nil || err2 != nil || second.Sub(first) != refreshAfter || !strings.Contains(out, "(8 days after the first)") {
+		t.Errorf("refreshed expiry %s, first %s; want %v later, said so:\n%s", m[1][1], m[0][1], refreshAfter, out)
+	}
+	if len(lines) > 24 {
+		t.Errorf("the demo prints %d lines; want one screen (24):\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 100 {
+			t.Errorf("line of %d characters: %q", n, l)
 		}
 	}
 	assertNoSecretPrinted(t, out+errOut, demoClientSecret)
@@ -332,9 +373,10 @@ func TestUsageErrors(t *testing.T) {
 		{"status without token", full, "", []string{"status"}, "SQUARE_ACCESS_TOKEN is not set and standard input is empty"},
 		{"refresh without token", full, "\n", []string{"refresh"}, "SQUARE_REFRESH_TOKEN is not set"},
 		{"malformed token on stdin", full, "Bearer sq0cgb-CANARY\n", []string{"status"}, "accessToken"},
-		{"revoke without secret", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "EAAA-x", []string{"revoke"}, "Config.ClientSecret"},
+		{"revoke without secret", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "", []string{"revoke"}, "SQUARE_CLIENT_SECRET is not set: revoking needs the application secret"},
+		{"revoke by merchant without secret", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "", []string{"revoke", "--merchant-id", "ML1"}, "SQUARE_CLIENT_SECRET is not set"},
 		{"empty --env", full, "EAAA-x", []string{"status", "--env="}, `--env must be "sandbox", "production" or a base URL`},
-		{"mistyped --env", full, "", []string{"demo", "--env", "sanbox"}, `not "sanbox"`},
+		{"mistyped --env", full, "", []string{"demo", "--env", "sanbox"}, `--env must be "fake" (a fake Square inside this process, the default), "sandbox", "production" or a base URL, not "sanbox"`},
 		{"PKCE refresh without --json", map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}, "EQAA-CANARY-refresh", []string{"refresh", "--env", "http://127.0.0.1:1"}, "add --json"},
 	}
 	for _, tt := range tests {
@@ -376,15 +418,69 @@ func TestNetworkFailureExitCode(t *testing.T) {
 	}
 }
 
+// TestHelp: asked-for help goes to stdout with exit 0, for the program and
+// for each command, whether as "CMD --help" or "help CMD".
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	if code, out, _ := runCLI(t, nil, "", "--help"); code != exitOK || !strings.Contains(out, "login") {
 		t.Errorf("--help: exit %d, output %q", code, out)
 	}
 	for name := range commands {
-		if code, _, errOut := runCLI(t, nil, "", name, "--help"); code != exitOK || !strings.Contains(errOut, "Usage: squareoauth "+name) || !strings.Contains(errOut, "-env") {
-			t.Errorf("%s --help: exit %d, output %q", name, code, errOut)
+		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+			code, out, errOut := runCLI(t, nil, "", args...)
+			if code != exitOK || !strings.Contains(out, "Usage: squareoauth "+name) || !strings.Contains(out, "-env") || errOut != "" {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want the command's help on stdout", args, code, out, errOut)
+			}
 		}
+	}
+	// After a mistake the help is no answer: it goes to stderr.
+	code, out, errOut := runCLI(t, nil, "", "status", "--nope")
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "Usage: squareoauth status") {
+		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, nil, "", "help", "frobnicate")
+	if code != exitUsage || out != "" || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("help for an unknown command: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestNoPromptWithoutTerminal: with standard input redirected from the null
+// device (a character device, like a terminal) nobody can paste a token, so
+// no prompt is shown, only the error.
+func TestNoPromptWithoutTerminal(t *testing.T) {
+	t.Parallel()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	var out, errOut syncBuffer
+	env := map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x"}
+	code := run(t.Context(), []string{"status"}, &cli{stdin: null, stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }})
+	if code != exitUsage || strings.Contains(errOut.String(), "paste") || !strings.Contains(errOut.String(), "standard input is empty") {
+		t.Errorf("exit %d, stderr %q; want no prompt, and that SQUARE_ACCESS_TOKEN is missing", code, errOut.String())
+	}
+	if interactive(strings.NewReader("")) {
+		t.Error("a reader that is no file counts as a terminal")
+	}
+}
+
+// TestErrorsNameTheProgramOnce: an error of the package already starts with
+// "squareoauth: "; the command's line must not repeat it.
+func TestErrorsNameTheProgramOnce(t *testing.T) {
+	t.Parallel()
+	srv, env := fakeEnv(t)
+	tok := obtain(t, srv)
+	srv.RevokeAll("MLCLITEST01")
+	code, _, errOut := runCLI(t, env, tok.AccessToken, "status", "--env", srv.URL)
+	if code != exitSquare || !strings.HasPrefix(errOut, "squareoauth status: 401 Unauthorized: ") || strings.Count(errOut, "squareoauth") != 1 {
+		t.Errorf("exit %d, stderr %q; want one \"squareoauth status: 401 …\"", code, errOut)
+	}
+	// Wrapped, as the demo wraps its steps' errors.
+	var buf syncBuffer
+	(&cli{stderr: &buf}).fail("demo", fmt.Errorf("refreshing: %w", &squareoauth.Error{StatusCode: 400}))
+	if got, want := buf.String(), "squareoauth demo: refreshing: 400 Bad Request\n"; got != want {
+		t.Errorf("wrapped error printed as %q; want %q", got, want)
 	}
 }
 
@@ -429,5 +525,85 @@ func TestLoginTimesOutAsUsage(t *testing.T) {
 	code, _, errOut := runCLI(t, env, "", "login", "--env", srv.URL, "--port", "0", "--timeout", "50ms")
 	if code != exitUsage || !strings.Contains(errOut, "no redirect arrived") {
 		t.Errorf("exit %d, stderr %q; want %d and a hint about the redirect URL", code, errOut, exitUsage)
+	}
+}
+
+// hostile is server-chosen text that would act on a terminal: OSC 52 (write
+// the clipboard), a CSI sequence (clear the screen), an 8-bit CSI (U+009B)
+// and a bidirectional override (U+202E) that reverses what follows.
+const hostile = "ML\x1b]52;c;Y2FuYXJ5\x07\x1b[2J\u009b31m\u202eKCATTA"
+
+// hostileSquare answers like Square but with hostile text in every field a
+// person reads: the merchant and application IDs, the scopes, the expiry
+// and an error's code, detail and field.
+func hostileSquare(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		var body any
+		switch {
+		case r.URL.Path == "/oauth2/token/status" && r.Header.Get("Authorization") == "Bearer EAAA-revoked-token-000":
+			w.WriteHeader(http.StatusUnauthorized)
+			body = map[string]any{"errors": []map[string]string{{"category": "AUTHENTICATION_ERROR", "code": "UNAUTHORIZED" + hostile, "detail": hostile, "field": hostile}}}
+		case r.URL.Path == "/oauth2/token/status":
+			body = map[string]any{"merchant_id": hostile, "client_id": hostile, "expires_at": hostile, "scopes": []string{"PAYMENTS_READ", hostile}}
+		case r.URL.Path == "/oauth2/token":
+			body = map[string]any{"access_token": "EAAA" + hostile + "-access-token", "token_type": "bearer", "expires_at": "2030-01-01T00:00:00Z",
+				"merchant_id": hostile, "refresh_token": "EQAA-refresh-token-000000"}
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestServerTextCannotDriveTheTerminal: whatever a server puts in the fields
+// a person reads reaches the terminal as text, with its control characters
+// shown as '?'; --json keeps the value exact but escaped.
+func TestServerTextCannotDriveTheTerminal(t *testing.T) {
+	t.Parallel()
+	srv := hostileSquare(t)
+	env := map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x", "SQUARE_CLIENT_SECRET": "sq0csp-x", "SQUARE_REFRESH_TOKEN": "EQAA-refresh-token-000000"}
+	cases := [][]string{
+		{"status", "--env", srv.URL},
+		{"status", "--env", srv.URL, "--json"},
+		{"refresh", "--env", srv.URL},
+		{"refresh", "--env", srv.URL, "--json"},
+	}
+	for _, args := range cases {
+		code, out, errOut := runCLI(t, env, "EAAA-live-token-0000000\n", args...)
+		if code != exitOK {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+			continue
+		}
+		assertInert(t, args, out+errOut)
+		if args[len(args)-1] == "--json" {
+			var v struct {
+				MerchantID string `json:"merchant_id"`
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil || v.MerchantID != hostile {
+				t.Errorf("%v: --json merchant %q (%v); want the server's value exactly", args, v.MerchantID, err)
+			}
+		} else if !strings.Contains(out, "ML?]52;c;Y2FuYXJ5??[2J?31m?KCATTA") {
+			t.Errorf("%v: the merchant ID is not shown with '?' for its controls:\n%s", args, out)
+		}
+	}
+	code, out, errOut := runCLI(t, env, "EAAA-revoked-token-000\n", "status", "--env", srv.URL)
+	if code != exitSquare || !strings.Contains(errOut, "UNAUTHORIZEDML?]52") {
+		t.Errorf("refused status: exit %d, stderr %q", code, errOut)
+	}
+	assertInert(t, []string{"status (refused)"}, out+errOut)
+}
+
+// assertInert fails if output holds a character a terminal would act on.
+func assertInert(t *testing.T, args []string, output string) {
+	t.Helper()
+	for _, r := range output {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+			t.Errorf("%v: output carries %U:\n%q", args, r, output)
+			return
+		}
 	}
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+	"unicode"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -16,19 +19,78 @@ func mask(token string) string {
 	return token[:4] + "…[REDACTED]"
 }
 
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+// forTerminal returns a copy of c whose stdout and stderr show what a
+// server chose (a merchant ID, scopes, an error's detail) as text, never as
+// instructions to the terminal; data keeps stdout as it is, for --json.
+func (c *cli) forTerminal() *cli {
+	if _, done := c.stdout.(terminalWriter); done {
+		return c
+	}
+	safe := *c
+	safe.data = c.stdout
+	safe.stdout = terminalWriter{c.stdout}
+	safe.stderr = terminalWriter{c.stderr}
+	return &safe
+}
+
+// terminalWriter writes through terminalText: every human-readable line
+// the command prints goes through one, so no print site can forget it.
+type terminalWriter struct{ w io.Writer }
+
+func (t terminalWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(t.w, terminalText(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// terminalText replaces with '?' every character a terminal would act on
+// rather than show: C0 and C1 controls (ESC starts the sequences that move
+// the cursor, retitle the window or, with OSC 52, write the clipboard) but
+// newline and tab, and the Unicode bidirectional controls, which reorder
+// what is shown (Unicode TR #9). Invalid UTF-8 becomes U+FFFD.
+func terminalText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// printJSON writes v as indented JSON. encoding/json escapes C0 controls;
+// the C1 and bidirectional controls it leaves raw are escaped here too
+// (\u009b), which is the same JSON value, so scripts get the data exactly
+// and a terminal gets nothing to act on.
+func (c *cli) printJSON(v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(c.stderr, "squareoauth: encoding JSON: %v\n", err)
+		return
+	}
+	var out strings.Builder
+	for _, r := range buf.String() {
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	_, _ = io.WriteString(c.data, out.String())
 }
 
 // printToken prints an ObtainToken answer: JSON in full, or redacted text.
-func printToken(w io.Writer, asJSON bool, tok *squareoauth.ObtainTokenResponse) {
+func (c *cli) printToken(asJSON bool, tok *squareoauth.ObtainTokenResponse) {
 	if asJSON {
-		printJSON(w, tok)
+		c.printJSON(tok)
 		return
 	}
+	w := c.stdout
 	fmt.Fprintf(w, "merchant:       %s\n", tok.MerchantID)
 	fmt.Fprintf(w, "access token:   %s (expires %s)\n", mask(tok.AccessToken), tok.ExpiresAt)
 	fmt.Fprintf(w, "refresh token:  %s", mask(tok.RefreshToken))

@@ -1,3 +1,10 @@
+// The code generator, API diff and benchmark tools, pinned apart from the
+// library so that importers never inherit them. This module needs Go 1.26
+// (oapi-codegen v2.8.2's dependencies require it); the library itself needs
+// only Go 1.25. The go command picks its toolchain from the root go.mod, not
+// from this file, so on Go 1.25 `make generate` and `make check-generated`
+// fail; run them as `GOTOOLCHAIN=go1.26.0 make generate`, which fetches Go
+// 1.26. Building and testing the library need nothing more than 1.25.
 module github.com/squareoauth/squareoauth/internal/tools
 
 go 1.26.0
