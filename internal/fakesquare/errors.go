@@ -18,12 +18,14 @@ type errorKind struct {
 // errorKinds maps every Square error code the fake sends to its status,
 // category and legacy type.
 //
-// Square documents none of the OAuth endpoints' error statuses (square-oauth-facts.md
-// §13), so every status here is the fake's choice, picked to be what an
+// Square's API reference documents none of the OAuth endpoints' error
+// statuses, so most statuses here are the fake's choice, picked to be what an
 // OAuth server would plausibly answer: 400 for a malformed or unusable grant,
 // 401 for bad application credentials or a bad access token, 404 for an
-// unknown access token on revoke. Keeping them in one table means a client
-// test that depends on them has exactly one place to look.
+// unknown access token on revoke. The answers Square is seen to give in
+// public material are noted where they are built (badAuthorizationHeader,
+// notAuthorized). Keeping them in one table means a client test that
+// depends on them has exactly one place to look.
 var errorKinds = map[string]errorKind{
 	// The request is malformed or names an unusable code, token or header.
 	"BAD_REQUEST":                   {http.StatusBadRequest, "INVALID_REQUEST_ERROR", "bad_request"},
@@ -81,6 +83,21 @@ func newError(code, field, detail string) *apiError {
 func badAuthorizationHeader() *apiError {
 	e := newError("BAD_REQUEST", "", "bad authorization header")
 	e.legacyOverride = &squareoauth.ErrorResponse{Message: "bad authorization header", Type: "bad_request.invalid_parameter"}
+	return e
+}
+
+// notAuthorized is the answer to a RevokeToken call whose Authorization
+// header carries a secret other than the application's: 401 with the legacy
+// body {"message":"Not Authorized","type":"service.not_authorized"}, whatever
+// the error mode. Square's own OAuth example shows this body with a 401 for
+// wrong application credentials (square/connect-api-examples,
+// connect-examples/oauth/php/README.md, "When things go wrong", 2019), and
+// Google's secret scanner relies on RevokeToken answering exactly this to a
+// wrong secret (google/osv-scalibr, veles/secrets/squareapikey/validator.go,
+// 2025).
+func notAuthorized() *apiError {
+	e := newError("UNAUTHORIZED", "", "Not Authorized")
+	e.legacyOverride = &squareoauth.ErrorResponse{Message: "Not Authorized", Type: "service.not_authorized"}
 	return e
 }
 

@@ -72,6 +72,9 @@ type Server struct {
 	violations   []string
 	lenient      bool         // SetStrictHeaders(false)
 	faultBytes   atomic.Int64 // body bytes delivered by faults
+
+	closed    chan struct{} // closed by Close: faults stop waiting
+	closeOnce sync.Once
 }
 
 // New returns a fake that knows app as its only registered application.
@@ -94,7 +97,19 @@ func New(app App) *Server {
 		tokens:  newTokenState(),
 		faults:  make(map[string][]Fault),
 		hits:    make(map[string]int),
+		closed:  make(chan struct{}),
 	}
+}
+
+// Close ends every fault that is waiting out its Delay or streaming its
+// body: their connections are reset at once, as a server going away resets
+// them. Call it before closing the HTTP server that serves the fake, whose
+// Close or Shutdown otherwise waits for each delayed answer, or for a
+// client that gave up without closing its connection, for as long as the
+// Delay lasts. Faults injected after Close are answered without delay. The
+// fake keeps answering other requests; Close is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 }
 
 // SetStrictHeaders turns this SDK's own header rules on (the default) or off.
