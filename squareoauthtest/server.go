@@ -1,7 +1,6 @@
 package squareoauthtest
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -67,7 +66,7 @@ func Start() (*Server, error) {
 			return nil, fmt.Errorf("squareoauthtest: listening on a loopback port: %w", errors.Join(err, err6))
 		}
 	}
-	app := fakesquare.App{ClientID: "sq0idp-" + rand.Text(), ClientSecret: "sq0csp-" + rand.Text() + rand.Text()}
+	app := fakesquare.RandomApp()
 	fake := fakesquare.New(app)
 	fake.SetStrictHeaders(false) // this SDK's own, stricter rules are for its own tests
 	hs := &httptest.Server{Listener: l, Config: &http.Server{Handler: fake}}

@@ -20,6 +20,7 @@ package fakesquare
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +42,13 @@ const maxRequestBody = 1 << 20
 type App struct {
 	ClientID     string // the application ID, "sq0idp-…"
 	ClientSecret string // the application secret, "sq0csp-…"
+}
+
+// RandomApp returns an application with a random ClientID ("sq0idp-…") and
+// ClientSecret ("sq0csp-…") shaped like Square's, so that two fakes never
+// share credentials.
+func RandomApp() App {
+	return App{ClientID: "sq0idp-" + rand.Text(), ClientSecret: "sq0csp-" + rand.Text() + rand.Text()}
 }
 
 // Request is one request the fake received, as recorded before any
