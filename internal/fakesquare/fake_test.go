@@ -584,7 +584,7 @@ func TestRevoke(t *testing.T) {
 			body: func(tokens) map[string]any {
 				return map[string]any{"client_id": clientID, "access_token": "EAAAnever-issued"}
 			},
-			status:    404,
+			status:    400,
 			code:      "NOT_FOUND",
 			field:     "access_token",
 			liveAfter: func(tk tokens) []string { return []string{tk.access, tk.access2} },

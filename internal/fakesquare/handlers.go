@@ -233,7 +233,7 @@ func (s *Server) revokeToken(authorization string, body []byte) (any, *apiError)
 	}
 	at := s.tokens.access[req.AccessToken]
 	if at == nil {
-		return nil, newError("NOT_FOUND", "access_token", "access token not found")
+		return nil, accessTokenNotFound()
 	}
 	if req.RevokeOnlyAccessToken {
 		at.revoked = true
