@@ -4,37 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 
 	"github.com/squareoauth/squareoauth"
-	"github.com/squareoauth/squareoauth/internal/fakesquare"
+	"github.com/squareoauth/squareoauth/squareoauthtest"
 )
 
-// The examples run against an in-process fake Square. In an application,
-// BaseURL is squareoauth.SandboxURL or left empty for production, and the
-// code comes from the redirect after the seller's consent.
-const (
-	exampleClientID     = "sq0idp-example-app"
-	exampleClientSecret = "sq0csp-example-secret"
-	exampleMerchant     = "MLEXAMPLE0001"
-)
-
-// exampleSquare starts a fake Square and returns it with a Client for it.
-func exampleSquare() (*squareoauth.Client, *fakesquare.Server, func()) {
-	fake := fakesquare.New(fakesquare.App{ClientID: exampleClientID, ClientSecret: exampleClientSecret})
-	srv := httptest.NewServer(fake)
-	c, err := squareoauth.New(squareoauth.Config{
-		ClientID:     exampleClientID,
-		ClientSecret: exampleClientSecret,
-		BaseURL:      srv.URL,
-	})
-	if err != nil {
-		panic(err)
-	}
-	return c, fake, srv.Close
-}
+// The examples run against a fake Square from squareoauthtest, on a
+// loopback port: nothing leaves the machine. In an application, BaseURL is
+// squareoauth.SandboxURL or left empty for production, and the code comes
+// from the redirect after the seller's consent.
 
 func ExampleNew() {
 	c, err := squareoauth.New(squareoauth.Config{
@@ -51,9 +31,22 @@ func ExampleNew() {
 }
 
 func ExampleClient_ObtainToken() {
-	c, square, done := exampleSquare()
-	defer done()
-	code := square.Authorize(exampleMerchant, "PAYMENTS_READ") // the seller consents
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	code := square.Authorize("MLEXAMPLE0001", "PAYMENTS_READ") // the seller consents
 
 	tok, err := c.ObtainToken(context.Background(), squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeAuthorizationCode,
@@ -68,12 +61,25 @@ func ExampleClient_ObtainToken() {
 }
 
 func ExampleClient_ObtainToken_refresh() {
-	c, square, done := exampleSquare()
-	defer done()
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := context.Background()
 	first, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeAuthorizationCode,
-		Code:      square.Authorize(exampleMerchant),
+		Code:      square.Authorize("MLEXAMPLE0001"),
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -98,12 +104,25 @@ func ExampleClient_ObtainToken_refresh() {
 }
 
 func ExampleClient_RetrieveTokenStatus() {
-	c, square, done := exampleSquare()
-	defer done()
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := context.Background()
 	tok, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeAuthorizationCode,
-		Code:      square.Authorize(exampleMerchant, "MERCHANT_PROFILE_READ", "PAYMENTS_READ"),
+		Code:      square.Authorize("MLEXAMPLE0001", "MERCHANT_PROFILE_READ", "PAYMENTS_READ"),
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -115,17 +134,30 @@ func ExampleClient_RetrieveTokenStatus() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(st.MerchantID, st.ClientID, st.Scopes)
-	// Output: MLEXAMPLE0001 sq0idp-example-app [MERCHANT_PROFILE_READ PAYMENTS_READ]
+	fmt.Println(st.MerchantID, st.ClientID == square.ClientID, st.Scopes)
+	// Output: MLEXAMPLE0001 true [MERCHANT_PROFILE_READ PAYMENTS_READ]
 }
 
 func ExampleClient_RevokeToken() {
-	c, square, done := exampleSquare()
-	defer done()
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := context.Background()
 	tok, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeAuthorizationCode,
-		Code:      square.Authorize(exampleMerchant),
+		Code:      square.Authorize("MLEXAMPLE0001"),
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -143,10 +175,23 @@ func ExampleClient_RevokeToken() {
 }
 
 func ExampleError() {
-	c, _, done := exampleSquare()
-	defer done()
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
-	_, err := c.RetrieveTokenStatus(context.Background(), "EAAAl-not-a-token-square-issued")
+	_, err = c.RetrieveTokenStatus(context.Background(), "EAAAl-not-a-token-square-issued")
 	var e *squareoauth.Error
 	if errors.As(err, &e) {
 		fmt.Println(e.StatusCode, e.HasCode("UNAUTHORIZED"))
@@ -155,11 +200,17 @@ func ExampleError() {
 }
 
 func ExampleInputError() {
-	c, _, done := exampleSquare()
-	defer done()
+	c, err := squareoauth.New(squareoauth.Config{
+		ClientID:     "sq0idp-your-application-id",
+		ClientSecret: "sq0csp-your-application-secret",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	// Refused before anything is sent: the refresh token is missing.
-	_, err := c.ObtainToken(context.Background(), squareoauth.ObtainTokenRequest{
+	_, err = c.ObtainToken(context.Background(), squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeRefreshToken,
 	})
 	var ie *squareoauth.InputError
@@ -211,12 +262,25 @@ func ExampleParseCallback() {
 }
 
 func ExampleClient_TokenSource() {
-	c, square, done := exampleSquare()
-	defer done()
+	square, err := squareoauthtest.Start() // a fake Square
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := square.Close(); err != nil {
+			fmt.Println(err) // a request Square would have refused
+		}
+	}()
+	c, err := squareoauth.New(square.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := context.Background()
 	resp, err := c.ObtainToken(ctx, squareoauth.ObtainTokenRequest{
 		GrantType: squareoauth.GrantTypeAuthorizationCode,
-		Code:      square.Authorize(exampleMerchant),
+		Code:      square.Authorize("MLEXAMPLE0001"),
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -49,6 +49,17 @@
 //		url.QueryEscape(srv.ClientID) + "&scope=PAYMENTS_READ&state=" + state)
 //	// http.Get followed the redirect: resp is your handler's answer.
 //
+// Outside a test (an Example, a program, a test harness of your own),
+// [Start] starts the same server and [Server.Close] stops it and returns an
+// error listing the requests Square would have refused; [Server.Violations]
+// lists them at any time. A method given an argument Square would never
+// accept (a merchant ID shorter than Square's, say) stops at once with a
+// message naming the argument and the rule: by t.Fatal for a server from
+// [NewServer], by a panic for one from [Start].
+//
+// For applications in other languages, the command squareoauth fake serves
+// the same server on a loopback port (see its --help).
+//
 // Errors and outages are injected per path with [Server.InjectFault],
 // [Server.Advance] moves the clock, and [Server.Requests] and [Server.Hits]
 // show exactly what the code under test sent. The server's credentials,

@@ -77,6 +77,7 @@ var commands = map[string]command{
 	"status":        {"show the scopes, expiry and seller of an access token", runStatus},
 	"refresh":       {"exchange a refresh token for a new access token", runRefresh},
 	"revoke":        {"revoke the application's access to a seller", runRevoke},
+	"fake":          {"serve a fake Square on a loopback port, for tests in any language", runFake},
 }
 
 func main() {

@@ -20,7 +20,7 @@ const DefaultMerchantID = "MLFAKESELLER01"
 const authorizePath = "/oauth2/authorize"
 
 // authorizeLocales are the locales Square's authorize page supports
-// (square-oauth-facts.md §11).
+// (https://developer.squareup.com/reference/square/oauth-api/authorize).
 var authorizeLocales = []string{"en-IE", "en-US", "en-CA", "es-US", "fr-CA", "ja-JP"}
 
 // authorizeParams are the query parameters the page reads; each may appear

@@ -18,12 +18,14 @@ type errorKind struct {
 // errorKinds maps every Square error code the fake sends to its status,
 // category and legacy type.
 //
-// Square documents none of the OAuth endpoints' error statuses (square-oauth-facts.md
-// §13), so every status here is the fake's choice, picked to be what an
+// Square's API reference documents none of the OAuth endpoints' error
+// statuses, so most statuses here are the fake's choice, picked to be what an
 // OAuth server would plausibly answer: 400 for a malformed or unusable grant,
 // 401 for bad application credentials or a bad access token, 404 for an
-// unknown access token on revoke. Keeping them in one table means a client
-// test that depends on them has exactly one place to look.
+// unknown path. The answers Square is seen to give in public material are
+// noted where they are built (badAuthorizationHeader, notAuthorized,
+// accessTokenNotFound). Keeping them in one table means a client test that
+// depends on them has exactly one place to look.
 var errorKinds = map[string]errorKind{
 	// The request is malformed or names an unusable code, token or header.
 	"BAD_REQUEST":                   {http.StatusBadRequest, "INVALID_REQUEST_ERROR", "bad_request"},
@@ -43,7 +45,8 @@ var errorKinds = map[string]errorKind{
 	// Wrong client_id / client_secret, or a missing, expired, revoked or
 	// unknown access token on the status call.
 	"UNAUTHORIZED": {http.StatusUnauthorized, "AUTHENTICATION_ERROR", "unauthorized"},
-	// Revoke names an access token the fake never issued; unknown paths.
+	// Unknown paths; with a 400, revoke of an access token the fake never
+	// issued (accessTokenNotFound).
 	"NOT_FOUND":                {http.StatusNotFound, "INVALID_REQUEST_ERROR", "not_found"},
 	"METHOD_NOT_ALLOWED":       {http.StatusMethodNotAllowed, "INVALID_REQUEST_ERROR", "method_not_allowed"},
 	"REQUEST_ENTITY_TOO_LARGE": {http.StatusRequestEntityTooLarge, "INVALID_REQUEST_ERROR", "request_entity_too_large"},
@@ -64,6 +67,8 @@ type apiError struct {
 	// more holds further errors reported in the same v2 answer (schema
 	// validation can find several at once).
 	more []*apiError
+	// httpStatus, when set, replaces the code's status in errorKinds.
+	httpStatus int
 }
 
 // newError builds an apiError; it panics on a code missing from errorKinds
@@ -81,6 +86,31 @@ func newError(code, field, detail string) *apiError {
 func badAuthorizationHeader() *apiError {
 	e := newError("BAD_REQUEST", "", "bad authorization header")
 	e.legacyOverride = &squareoauth.ErrorResponse{Message: "bad authorization header", Type: "bad_request.invalid_parameter"}
+	return e
+}
+
+// notAuthorized is the answer to a RevokeToken call whose Authorization
+// header carries a secret other than the application's: 401 with the legacy
+// body {"message":"Not Authorized","type":"service.not_authorized"}, whatever
+// the error mode. Square's own OAuth example shows this body with a 401 for
+// wrong application credentials (square/connect-api-examples,
+// connect-examples/oauth/php/README.md, "When things go wrong", 2019), and
+// Google's secret scanner relies on RevokeToken answering exactly this to a
+// wrong secret (google/osv-scalibr, veles/secrets/squareapikey/validator.go,
+// 2025).
+func notAuthorized() *apiError {
+	e := newError("UNAUTHORIZED", "", "Not Authorized")
+	e.legacyOverride = &squareoauth.ErrorResponse{Message: "Not Authorized", Type: "service.not_authorized"}
+	return e
+}
+
+// accessTokenNotFound is RevokeToken's answer for an access token Square
+// never issued, with the right application secret: 400 with code NOT_FOUND
+// and detail "access token not found", the answer Google's secret scanner
+// relies on (google/osv-scalibr, veles/secrets/squareapikey/validator.go).
+func accessTokenNotFound() *apiError {
+	e := newError("NOT_FOUND", "access_token", "access token not found")
+	e.httpStatus = http.StatusBadRequest
 	return e
 }
 
@@ -107,7 +137,12 @@ func describe(errs ...*apiError) string {
 }
 
 // status is the HTTP status the error is answered with.
-func (e *apiError) status() int { return errorKinds[e.code].status }
+func (e *apiError) status() int {
+	if e.httpStatus != 0 {
+		return e.httpStatus
+	}
+	return errorKinds[e.code].status
+}
 
 // body renders the error in the v2 shape ({"errors":[...]}) or, in legacy
 // mode, the old OAuth shape ({"message","type"[,"field"]}), which can carry

@@ -20,6 +20,7 @@ package fakesquare
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +42,13 @@ const maxRequestBody = 1 << 20
 type App struct {
 	ClientID     string // the application ID, "sq0idp-…"
 	ClientSecret string // the application secret, "sq0csp-…"
+}
+
+// RandomApp returns an application with a random ClientID ("sq0idp-…") and
+// ClientSecret ("sq0csp-…") shaped like Square's, so that two fakes never
+// share credentials.
+func RandomApp() App {
+	return App{ClientID: "sq0idp-" + rand.Text(), ClientSecret: "sq0csp-" + rand.Text() + rand.Text()}
 }
 
 // Request is one request the fake received, as recorded before any
@@ -72,6 +80,9 @@ type Server struct {
 	violations   []string
 	lenient      bool         // SetStrictHeaders(false)
 	faultBytes   atomic.Int64 // body bytes delivered by faults
+
+	closed    chan struct{} // closed by Close: faults stop waiting
+	closeOnce sync.Once
 }
 
 // New returns a fake that knows app as its only registered application.
@@ -94,7 +105,19 @@ func New(app App) *Server {
 		tokens:  newTokenState(),
 		faults:  make(map[string][]Fault),
 		hits:    make(map[string]int),
+		closed:  make(chan struct{}),
 	}
+}
+
+// Close ends every fault that is waiting out its Delay or streaming its
+// body: their connections are reset at once, as a server going away resets
+// them. Call it before closing the HTTP server that serves the fake, whose
+// Close or Shutdown otherwise waits for each delayed answer, or for a
+// client that gave up without closing its connection, for as long as the
+// Delay lasts. Faults injected after Close are answered without delay. The
+// fake keeps answering other requests; Close is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 }
 
 // SetStrictHeaders turns this SDK's own header rules on (the default) or off.

@@ -553,6 +553,7 @@ func TestRevoke(t *testing.T) {
 		liveAfter func(tk tokens) []string // access tokens that must still work
 		deadAfter func(tk tokens) []string
 		refreshOK bool
+		exact     string // the whole answer, for a legacy-shaped one
 	}{
 		{
 			name: "by access token revokes everything",
@@ -583,7 +584,7 @@ func TestRevoke(t *testing.T) {
 			body: func(tokens) map[string]any {
 				return map[string]any{"client_id": clientID, "access_token": "EAAAnever-issued"}
 			},
-			status:    404,
+			status:    400,
 			code:      "NOT_FOUND",
 			field:     "access_token",
 			liveAfter: func(tk tokens) []string { return []string{tk.access, tk.access2} },
@@ -596,7 +597,7 @@ func TestRevoke(t *testing.T) {
 				return map[string]any{"client_id": clientID, "access_token": tk.access}
 			},
 			status:    401,
-			code:      "UNAUTHORIZED",
+			exact:     `{"message":"Not Authorized","type":"service.not_authorized"}`,
 			liveAfter: func(tk tokens) []string { return []string{tk.access, tk.access2} },
 			refreshOK: true,
 		},
@@ -636,9 +637,15 @@ func TestRevoke(t *testing.T) {
 				auth = "Client " + secret
 			}
 			r := f.call(t, "/oauth2/revoke", auth, tt.body(tk))
-			if tt.code == "" {
+			switch {
+			case tt.exact != "":
 				wantStatus(t, "revoke", r, tt.status)
-			} else {
+				if string(r.raw) != tt.exact {
+					t.Errorf("revoke: body got %s; want %s", r.raw, tt.exact)
+				}
+			case tt.code == "":
+				wantStatus(t, "revoke", r, tt.status)
+			default:
 				wantError(t, "revoke", r, tt.status, tt.code, tt.field)
 			}
 			wantNoLeak(t, "revoke", r, tk.access, tk.refresh, "sq0csp-not-the-secret")
@@ -888,8 +895,8 @@ func TestSchemaViolations(t *testing.T) {
 			"MISSING_REQUIRED_PARAMETER", "grant_type", "sq0csp-CANARY-beside-a-missing-field", `property "grant_type" is missing`},
 		{"short_lived not a boolean", map[string]any{"client_id": clientID, "grant_type": "refresh_token", "short_lived": "yes-please"},
 			"EXPECTED_BOOLEAN", "short_lived", "yes-please", "value must be a boolean"},
-		{"null client_secret", map[string]any{"client_id": clientID, "grant_type": "refresh_token", "client_secret": nil},
-			"EXPECTED_STRING", "client_secret", "", "not nullable"},
+		{"null client_id", map[string]any{"client_id": nil, "grant_type": "refresh_token", "client_secret": "sq0csp-CANARY-beside-a-null"},
+			"EXPECTED_STRING", "client_id", "sq0csp-CANARY-beside-a-null", "not nullable"},
 		{"not JSON", []byte(`{"client_id": "sq0csp-LEAKED-IN-BROKEN-JSON`),
 			"EXPECTED_JSON_BODY", "", "sq0csp-LEAKED-IN-BROKEN-JSON", "request body is not valid JSON"},
 		{"JSON array", []byte(`["sq0csp-IN-AN-ARRAY"]`),

@@ -16,7 +16,7 @@ type Fault struct {
 	Header   http.Header   // sent as-is; without a Content-Type none is sent (no sniffing)
 	Body     []byte        // sent first
 	BodySize int64         // if > 0, this many 'x' bytes follow Body, streamed without being held in memory
-	Delay    time.Duration // wait this long, or until the client gives up, before answering
+	Delay    time.Duration // wait this long, or until the client gives up or Close is called, before answering
 	// Drop closes the connection without answering, as a proxy that dies
 	// after reading the request does.
 	Drop bool
@@ -67,7 +67,8 @@ func (s *Server) popFault(path string) (Fault, bool) {
 func (s *Server) FaultBytesSent() int64 { return s.faultBytes.Load() }
 
 // writeFault sends f. A client that gives up during Delay gets nothing,
-// which is what a client-side timeout test needs to observe.
+// which is what a client-side timeout test needs to observe; after Close,
+// the connection is reset instead of waiting.
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
@@ -75,6 +76,9 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			return
+		case <-s.closed:
+			hijackAndReset(w)
 			return
 		}
 	}
@@ -109,6 +113,12 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		return
 	}
 	for left := f.BodySize; left > 0; {
+		select {
+		case <-s.closed:
+			hijackAndReset(w)
+			return
+		default:
+		}
 		n, err := w.Write(faultChunk[:min(left, int64(len(faultChunk)))])
 		s.faultBytes.Add(int64(n))
 		if err != nil {

@@ -78,11 +78,14 @@ func (s *Server) exchangeCodeLocked(req *squareoauth.ObtainTokenRequest, now tim
 		return nil, e
 	}
 	resp := s.accessResponseLocked(code.merchantID, scopes, req.ShortLived, now)
-	if code.pkce {
+	switch {
+	case req.ShortLived:
+		// "returns only an access token" (Square's ObtainToken reference).
+	case code.pkce:
 		exp := now.Add(pkceRefreshLifetime)
 		resp.RefreshToken = s.pkceRefreshLocked(code.merchantID, code.scopes, exp)
 		resp.RefreshTokenExpiresAt = timestamp(exp)
-	} else {
+	default:
 		resp.RefreshToken = s.codeFlowRefreshLocked(code.merchantID, code.scopes)
 	}
 	return resp, nil
@@ -129,13 +132,23 @@ func (s *Server) refreshLocked(req *squareoauth.ObtainTokenRequest, now time.Tim
 		return nil, e
 	}
 	resp := s.accessResponseLocked(rt.merchantID, scopes, req.ShortLived, now)
-	if rt.pkce {
+	switch {
+	case rt.pkce && req.ShortLived:
+		// Single use, and a short-lived answer carries no refresh token
+		// (Square's ObtainToken reference): the authorization ends with
+		// this access token. The fake's choice, as Square does not say
+		// whether the presented token is spent; spending it keeps the
+		// single-use rule.
+		rt.used = true
+	case req.ShortLived:
+		// The code-flow refresh token stays valid; it is just not repeated.
+	case rt.pkce:
 		// Single use: the old token dies, a new one takes its place.
 		rt.used = true
 		exp := now.Add(pkceRefreshLifetime)
 		resp.RefreshToken = s.pkceRefreshLocked(rt.merchantID, rt.scopes, exp)
 		resp.RefreshTokenExpiresAt = timestamp(exp)
-	} else {
+	default:
 		// Square returns the same code-flow refresh token.
 		resp.RefreshToken = req.RefreshToken
 	}
@@ -162,7 +175,9 @@ func (s *Server) migrateLocked(req *squareoauth.ObtainTokenRequest, now time.Tim
 		return nil, e
 	}
 	resp := s.accessResponseLocked(merchantID, scopes, req.ShortLived, now)
-	resp.RefreshToken = s.codeFlowRefreshLocked(merchantID, defaultScopes)
+	if !req.ShortLived {
+		resp.RefreshToken = s.codeFlowRefreshLocked(merchantID, defaultScopes)
+	}
 	return resp, nil
 }
 
@@ -192,7 +207,7 @@ func (s *Server) revokeToken(authorization string, body []byte) (any, *apiError)
 	}
 	secret := strings.TrimPrefix(authorization, "Client ")
 	if !equal(secret, s.app.ClientSecret) {
-		return nil, newError("UNAUTHORIZED", "", "the Authorization header does not carry this application's secret")
+		return nil, notAuthorized()
 	}
 	if req.ClientID == "" {
 		return nil, newError("MISSING_REQUIRED_PARAMETER", "client_id", "client_id is required")
@@ -218,7 +233,7 @@ func (s *Server) revokeToken(authorization string, body []byte) (any, *apiError)
 	}
 	at := s.tokens.access[req.AccessToken]
 	if at == nil {
-		return nil, newError("NOT_FOUND", "access_token", "access token not found")
+		return nil, accessTokenNotFound()
 	}
 	if req.RevokeOnlyAccessToken {
 		at.revoked = true

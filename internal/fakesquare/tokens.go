@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// Lifetimes from Square's OAuth docs (square-oauth-facts.md §11).
+// Lifetimes from Square's OAuth docs
+// (https://developer.squareup.com/docs/oauth-api/how-oauth-works and the
+// short_lived field of https://developer.squareup.com/reference/square/oauth-api/obtain-token).
 const (
 	codeLifetime        = 5 * time.Minute
 	accessLifetime      = 30 * 24 * time.Hour

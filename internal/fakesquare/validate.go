@@ -29,6 +29,9 @@ var sharedValidator = sync.OnceValues(func() (*validator, error) {
 // validation against openapi.yaml. It is read-only once built.
 type validator struct {
 	router routers.Router
+	// merchantID is the schema of merchant_id in ObtainTokenResponse, for
+	// CheckMerchantID.
+	merchantID *openapi3.Schema
 }
 
 var (
@@ -68,7 +71,11 @@ func newValidator(spec []byte) (*validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
-	return &validator{router: router}, nil
+	resp := doc.Components.Schemas["ObtainTokenResponse"]
+	if resp == nil || resp.Value.Properties["merchant_id"] == nil {
+		return nil, errors.New("ObtainTokenResponse.merchant_id is missing")
+	}
+	return &validator{router: router, merchantID: resp.Value.Properties["merchant_id"].Value}, nil
 }
 
 // authenticate implements the spec's security schemes for kin-openapi. It
