@@ -61,21 +61,10 @@
 //
 // # Retries
 //
-// A call that fails for a passing reason is repeated, within [Config].Retry
-// (default: 3 attempts, waits from 250ms growing to at most 10s, with full
-// jitter), and only where repeating cannot spend a credential:
-//
-//   - RetrieveTokenStatus and RevokeToken: after a connection error and
-//     after 408, 429, 500, 502, 503 and 504.
-//   - ObtainToken: only after 429, 503 with Retry-After, or a connection that
-//     failed before the request was written. An authorization code and a
-//     PKCE refresh token are single-use, and Square's token endpoint takes no
-//     idempotency key, so a request Square may have acted on is never sent
-//     again.
-//
-// Retry-After is obeyed up to MaxDelay; a longer one returns the error at
-// once. Waits end with the context. The last attempt's [*Error] carries the
-// number of attempts. See [RetryPolicy].
+// A call that fails for a passing reason is repeated within [Config].Retry,
+// and only where repeating cannot spend a credential: an authorization code
+// or a PKCE refresh token is never sent twice. [RetryPolicy] states the
+// rules for each call.
 //
 // # Low-level generated API
 //

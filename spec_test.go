@@ -95,7 +95,7 @@ func TestSpecDescribesSquaresEndpoints(t *testing.T) {
 }
 
 // TestWireFieldNames pins every schema's JSON field names to Square's
-// published spec (../shared/square-oauth-facts.md §3). The SDK and the fake
+// published spec (api.json in github.com/square/connect-api-specification). The SDK and the fake
 // both use the generated models, so a misspelt name in openapi.yaml would
 // otherwise pass every round trip between them and fail only at Square.
 func TestWireFieldNames(t *testing.T) {
