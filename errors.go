@@ -1,18 +1,12 @@
 package squareoauth
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 )
-
-// maxBodyBytes caps how much of a response body is read, so that a hostile
-// or broken server cannot make the client allocate without bound.
-const maxBodyBytes = 1 << 20
 
 // Error reports an answer from Square (or from a proxy in front of it) that
 // is not a success: any non-2xx status, and a 2xx whose body is unreadable,
@@ -97,38 +91,32 @@ func (e *Error) HasCode(code string) bool {
 	return false
 }
 
-// decodeErrorBody reads either of Square's error shapes; anything else
-// (HTML, plain text, broken JSON) yields no details, never an error.
-func decodeErrorBody(body []byte) []ErrorDetail {
-	var v ErrorResponse
-	if json.Unmarshal(body, &v) != nil {
-		return nil
-	}
-	if len(v.Errors) > 0 {
-		return v.Errors
-	}
-	if v.Message != "" || v.Type != "" {
-		return []ErrorDetail{{Code: v.Type, Detail: v.Message, Field: v.Field}}
-	}
-	return nil
+// CallbackError reports that Square redirected back with an error instead of
+// a code, for instance Code "access_denied" and Description "user_denied"
+// when the seller declined.
+type CallbackError struct {
+	// Code is the redirect's error parameter.
+	Code string
+	// Description is its error_description parameter.
+	Description string
 }
 
-// describeBody summarises a body that held no Square errors, without quoting
-// it: it may be a large HTML page.
-func describeBody(contentType string, body []byte) string {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return "empty body"
+// Error implements error. The parameters come from whoever sent the
+// redirect, so control characters are shown as "?": a forged description
+// cannot start a new line in a log.
+func (e *CallbackError) Error() string {
+	s := "squareoauth: authorization failed: " + printable(e.Code)
+	if e.Description != "" {
+		s += ": " + printable(e.Description)
 	}
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType == "" {
-		mediaType = "unknown content type"
-	}
-	return fmt.Sprintf("no Square errors in %d-byte body (%s)", len(body), mediaType)
+	return s
 }
 
-func joinProblem(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }

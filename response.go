@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
-	"strings"
 )
+
+// maxBodyBytes caps how much of a response body is read, so that a hostile
+// or broken server cannot make the client allocate without bound.
+const maxBodyBytes = 1 << 20
 
 // drainLimit is how much of an unread body is discarded so that the
 // connection can be reused; past it, closing the connection is cheaper.
@@ -22,10 +26,6 @@ type answer interface {
 	// failure returns the errors the body carries, or what it lacks.
 	failure() (details []ErrorDetail, problem string)
 }
-
-// credentialKeys are the JSON fields whose values are secrets, whichever
-// answer carries them.
-var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token", "id_token"}
 
 // finish turns the outcome of one generated call into out, or an error. It
 // always closes the body. secrets are the credentials the request carried;
@@ -147,21 +147,6 @@ func wrapTransport(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("squareoauth: %s: %w", op, err)
 }
 
-// redactor returns a Replacer that swaps every non-empty secret for
-// "[REDACTED]" in one pass, longest first, so that a replacement is never
-// rewritten by the next secret (which could multiply a body's size), and a
-// secret containing another is removed whole.
-func redactor(secrets []string) *strings.Replacer {
-	sorted := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })
-	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
-	sorted = slices.Compact(sorted)
-	pairs := make([]string, 0, 2*len(sorted))
-	for _, s := range sorted {
-		pairs = append(pairs, s, "[REDACTED]")
-	}
-	return strings.NewReplacer(pairs...)
-}
-
 func (r *ObtainTokenResponse) failure() ([]ErrorDetail, string) {
 	if len(r.Errors) == 0 && r.AccessToken == "" {
 		return nil, "no access_token in the answer"
@@ -178,4 +163,40 @@ func (r *RevokeTokenResponse) failure() ([]ErrorDetail, string) {
 
 func (r *RetrieveTokenStatusResponse) failure() ([]ErrorDetail, string) {
 	return r.Errors, ""
+}
+
+// decodeErrorBody reads either of Square's error shapes; anything else
+// (HTML, plain text, broken JSON) yields no details, never an error.
+func decodeErrorBody(body []byte) []ErrorDetail {
+	var v ErrorResponse
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	if len(v.Errors) > 0 {
+		return v.Errors
+	}
+	if v.Message != "" || v.Type != "" {
+		return []ErrorDetail{{Code: v.Type, Detail: v.Message, Field: v.Field}}
+	}
+	return nil
+}
+
+// describeBody summarises a body that held no Square errors, without quoting
+// it: it may be a large HTML page.
+func describeBody(contentType string, body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "empty body"
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType == "" {
+		mediaType = "unknown content type"
+	}
+	return fmt.Sprintf("no Square errors in %d-byte body (%s)", len(body), mediaType)
+}
+
+func joinProblem(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -129,4 +130,23 @@ func redactedLogValue(model any) slog.Value {
 		}
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// credentialKeys are the JSON fields whose values are secrets, whichever
+// answer carries them.
+var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token", "id_token"}
+
+// redactor returns a Replacer that swaps every non-empty secret for
+// "[REDACTED]" in one pass, longest first, so that a replacement is never
+// rewritten by the next secret (which could multiply a body's size), and a
+// secret containing another is removed whole.
+func redactor(secrets []string) *strings.Replacer {
+	sorted := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })
+	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	sorted = slices.Compact(sorted)
+	pairs := make([]string, 0, 2*len(sorted))
+	for _, s := range sorted {
+		pairs = append(pairs, s, "[REDACTED]")
+	}
+	return strings.NewReplacer(pairs...)
 }
