@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Error reports an answer from Square (or from a proxy in front of it) that
@@ -36,6 +37,9 @@ type Error struct {
 
 	// problem says why the answer failed when its status alone does not.
 	problem string
+	// square is set when the body was in one of Square's own error shapes
+	// (see decodeErrorBody), as opposed to a proxy's or a gateway's.
+	square bool
 }
 
 // Error implements error. It reads like
@@ -50,13 +54,15 @@ func (e *Error) Error() string {
 	if len(e.Errors) > 0 {
 		// The details are the server's words: a line break in them must
 		// not start a forged line in the caller's log.
+		// Clipped, so that a hostile answer cannot make the text, which
+		// every log line of the caller repeats, as large as the body.
 		first := e.Errors[0]
-		b.WriteString(": " + printable(first.Code))
+		b.WriteString(": " + printable(clip(first.Code)))
 		if first.Detail != "" {
-			b.WriteString(": " + printable(first.Detail))
+			b.WriteString(": " + printable(clip(first.Detail)))
 		}
 		if first.Field != "" {
-			b.WriteString(" (field " + printable(first.Field) + ")")
+			b.WriteString(" (field " + printable(clip(first.Field)) + ")")
 		}
 		if more := len(e.Errors) - 1; more > 0 {
 			fmt.Fprintf(&b, " (and %d more)", more)
@@ -78,6 +84,11 @@ func (e *Error) GoString() string {
 	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, Attempts:%d, problem:%q}",
 		e.StatusCode, e.Errors, len(e.Body), e.Attempts, e.problem)
 }
+
+// fromSquare reports whether the answer carried errors in one of Square's
+// own shapes: only then can it be Square's refusal of a credential, rather
+// than a proxy's or a gateway's passing complaint.
+func (e *Error) fromSquare() bool { return e.square }
 
 // HasCode reports whether Square sent an error with the given code, such as
 // "UNAUTHORIZED" or "ACCESS_TOKEN_REVOKED". For a legacy body the code is its
@@ -112,6 +123,24 @@ func (e *CallbackError) Error() string {
 	return s
 }
 
+// maxPrintedText caps each server-chosen text an Error() quotes.
+const maxPrintedText = 256
+
+// clip cuts s to at most maxPrintedText bytes, at a character boundary,
+// marking the cut with "…".
+func clip(s string) string {
+	if len(s) <= maxPrintedText {
+		return s
+	}
+	cut := maxPrintedText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// printable masks control characters as "?", so that a text from a server
+// or a redirect cannot start a forged line in a log.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
