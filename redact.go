@@ -131,6 +131,20 @@ func (e Error) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, "Error", e.Error())
 }
 
+// Format prints the TokenSource as its Client, under every verb: fmt
+// would otherwise print the Client behind it field by field for any verb
+// but %v, secret included.
+func (ts *TokenSource) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "TokenSource", "&squareoauth.TokenSource{Client:"+ts.client.String()+"}")
+}
+
+// Format prints the RefreshError as Error() does, under every verb: fmt
+// would otherwise print the *Error it wraps field by field for verbs that
+// take no string, Body included.
+func (e *RefreshError) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "RefreshError", e.Error())
+}
+
 // formatRedacted writes text, a value's redacted form, the way fmt writes
 // a string under verb, width and flags included; %#v writes it as is (it
 // is a GoString), and a verb that takes no string writes fmt's
