@@ -289,23 +289,13 @@ func (r redactor) redact(s string) string {
 	if !escaped && !r.appearsIn(s) {
 		return s
 	}
-	v := decode(s, escaped)
+	// Search the text as it is, and with its escapes resolved: a secret
+	// written as it is can follow what reads as the start of an escape
+	// ("%C" before "CANARY").
 	var hidden []bool // per byte of s, whether it spells part of a secret
-	for _, secret := range r.secrets {
-		for from := 0; from+len(secret) <= len(v.text); {
-			i := strings.Index(v.text[from:], secret)
-			if i < 0 {
-				break
-			}
-			start := from + i
-			if hidden == nil {
-				hidden = make([]bool, len(s))
-			}
-			for j := v.offset(start); j < v.offset(start+len(secret)); j++ {
-				hidden[j] = true
-			}
-			from = start + 1 // overlapping occurrences too
-		}
+	hidden = r.hide(decoded{text: s}, hidden)
+	if escaped {
+		hidden = r.hide(decode(s), hidden)
 	}
 	if hidden == nil {
 		return s
@@ -320,6 +310,28 @@ func (r redactor) redact(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// hide marks in hidden the bytes of the original text that spell a secret
+// in v, allocating hidden at the first.
+func (r redactor) hide(v decoded, hidden []bool) []bool {
+	for _, secret := range r.secrets {
+		for from := 0; from+len(secret) <= len(v.text); {
+			i := strings.Index(v.text[from:], secret)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			if hidden == nil {
+				hidden = make([]bool, v.offset(len(v.text)))
+			}
+			for j := v.offset(start); j < v.offset(start+len(secret)); j++ {
+				hidden[j] = true
+			}
+			from = start + 1 // overlapping occurrences too
+		}
+	}
+	return hidden
 }
 
 // appearsIn reports whether a secret appears verbatim in s.
@@ -339,6 +351,8 @@ type decoded struct {
 	at   []int32
 }
 
+// offset is where text[i] starts in the original; offset(len(text)) is
+// the original's length.
 func (d decoded) offset(i int) int {
 	if d.at == nil {
 		return i
@@ -346,13 +360,13 @@ func (d decoded) offset(i int) int {
 	return int(d.at[i])
 }
 
-// decode resolves s's JSON escapes (\uXXXX, \/, \", \\ and the control
+// decode resolves s's JSON escapes (\uXXXX, \/, \" and the control
 // escapes) and URL escapes (%XX) one level deep. Other bytes, broken
-// escapes included, stand for themselves. Unless escaped, s has none.
-func decode(s string, escaped bool) decoded {
-	if !escaped {
-		return decoded{text: s}
-	}
+// escapes included, stand for themselves. "\\" is left as two backslashes,
+// the second of which may start an escape: in `\\u0043` JSON sees a
+// backslash and "u0043", but a reader may see "\C", and finding a secret
+// where there is none costs nothing.
+func decode(s string) decoded {
 	text, at := make([]byte, 0, len(s)), make([]int32, 0, len(s)+1)
 	for i := 0; i < len(s); {
 		c, n := s[i], 1
@@ -368,8 +382,8 @@ func decode(s string, escaped bool) decoded {
 			i += 6
 			continue
 		case c == '\\' && i+1 < len(s):
-			if e := strings.IndexByte(`"\/bfnrt`, s[i+1]); e >= 0 {
-				c, n = "\"\\/\b\f\n\r\t"[e], 2
+			if e := strings.IndexByte(`"/bfnrt`, s[i+1]); e >= 0 {
+				c, n = "\"/\b\f\n\r\t"[e], 2
 			}
 		}
 		text, at = append(text, c), append(at, int32(i))

@@ -25,6 +25,8 @@ func TestRedactorFindsEverySpelling(t *testing.T) {
 		{secret + secret, "[REDACTED]"},
 		{"EAAA-abcdefghijklmnopq" + secret, "[REDACTED]"},
 		{"sq0csp-ABCDEFGH/ijklmnosq0csp-ABCDEFGH/ijklmnop!", "sq0csp-ABCDEFGH/ijklmno[REDACTED]!"},
+		{`x %C` + "EAAA-abcdefghijklmnopq", `x %C[REDACTED]`}, // "%CE" reads as an escape
+		{`x \u00` + "EAAA-abcdefghijklmnopq", `x \u00[REDACTED]`},
 		{"short short", "short short"},                         // too short to be a credential
 		{`\u00zz % \ \u0073`, `\u00zz % \ \u0073`},             // broken escapes stand for themselves
 		{"sq0csp-ABCDEFGH/ijklmno", "sq0csp-ABCDEFGH/ijklmno"}, // a secret less its last byte is not it
