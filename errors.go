@@ -79,10 +79,16 @@ func (e *Error) Error() string {
 
 // GoString keeps %#v readable and leaves the body out: a body that could not
 // be decoded (a truncated token response, say) cannot be searched for the
-// credentials it may hold.
+// credentials it may hold. Like Error(), it clips the server's texts, and
+// it shows the first few errors only.
 func (e *Error) GoString() string {
-	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, Attempts:%d, problem:%q}",
-		e.StatusCode, e.Errors, len(e.Body), e.Attempts, e.problem)
+	const maxShown = 5
+	shown := make([]ErrorDetail, min(len(e.Errors), maxShown))
+	for i, d := range e.Errors[:len(shown)] {
+		shown[i] = ErrorDetail{Category: clip(d.Category), Code: clip(d.Code), Detail: clip(d.Detail), Field: clip(d.Field)}
+	}
+	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, moreErrors:%d, Body:<%d bytes>, Attempts:%d, problem:%q}",
+		e.StatusCode, shown, len(e.Errors)-len(shown), len(e.Body), e.Attempts, e.problem)
 }
 
 // fromSquare reports whether the answer carried errors in one of Square's

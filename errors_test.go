@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -347,6 +348,11 @@ func TestHostileAnswerStaysSmall(t *testing.T) {
 	t.Logf("Error() is %d bytes; holding the error raised the live heap by %.2f MiB", len(text), float64(grew)/(1<<20))
 	if len(text) > 1024 {
 		t.Errorf("Error() is %d bytes; want at most 1 KiB", len(text))
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d"} {
+		if n := len(fmt.Sprintf(verb, err)); n > 2048 {
+			t.Errorf("%s prints %d bytes; want at most 2 KiB", verb, n)
+		}
 	}
 	if !strings.Contains(text, "400 Bad Request: "+strings.Repeat("x", 200)) || !strings.Contains(text, "…") {
 		t.Errorf("Error() = %.300q; want the start of the code and detail, clipped", text)

@@ -3,6 +3,10 @@ package squareoauth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -81,5 +85,47 @@ func TestTransportErrorKeepsContextError(t *testing.T) {
 	}
 	if err := wrapTransport(t.Context(), "RetrieveTokenStatus", context.DeadlineExceeded, redactor{}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v; want the wrapped cause kept", err)
+	}
+}
+
+// TestRedactedTransportErrorKeepsItsChain: a transport error whose text
+// quotes a secret is rebuilt redacted, and errors.Is and errors.As still
+// find the *url.Error, its timeout and the sentinel errors under it; no
+// error anywhere in the new chain prints the secret.
+func TestRedactedTransportErrorKeepsItsChain(t *testing.T) {
+	t.Parallel()
+	const secret = "EAAA-secret-token-quoted-0000"
+	r := newRedactor([]string{secret})
+	cause := fmt.Errorf("reading %q: %w; %w", secret, os.ErrDeadlineExceeded, context.Canceled)
+	err := wrapTransport(t.Context(), "RetrieveTokenStatus", &url.Error{Op: "Post", URL: "http://127.0.0.1/x", Err: cause}, r)
+	var urlErr *url.Error
+	var netErr net.Error
+	switch {
+	case !errors.Is(err, os.ErrDeadlineExceeded) || !errors.Is(err, context.Canceled):
+		t.Errorf("errors.Is lost a sentinel: %v", err)
+	case !errors.As(err, &urlErr) || urlErr.Op != "Post" || !urlErr.Timeout():
+		t.Errorf("errors.As lost the *url.Error or its timeout: %v", err)
+	case !errors.As(err, &netErr) || !netErr.Timeout():
+		t.Errorf("errors.As lost the net.Error: %v", err)
+	}
+	// Walk the whole chain, as a caller unwrapping it might.
+	for queue := []error{err}; len(queue) > 0; queue = queue[1:] {
+		e := queue[0]
+		if strings.Contains(e.Error(), secret) {
+			t.Errorf("%T in the chain prints the secret: %q", e, e)
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			if next := u.Unwrap(); next != nil {
+				queue = append(queue, next)
+			}
+		case interface{ Unwrap() []error }:
+			queue = append(queue, u.Unwrap()...)
+		}
+	}
+	// An error with no secret in its text is kept as it is.
+	plain := errors.New("connection refused")
+	if got := wrapTransport(t.Context(), "X", plain, r); !errors.Is(got, plain) {
+		t.Errorf("an error without a secret was rebuilt: %v", got)
 	}
 }
