@@ -26,11 +26,16 @@ type Error struct {
 	// Errors holds the errors Square sent, in order. The legacy body shape
 	// {"message","type","field"} becomes one ErrorDetail with Code = type,
 	// Detail = message and Field = field, and no Category. Empty when the
-	// body held none (an HTML page from a proxy, an empty body).
+	// body was not in one of Square's shapes: an HTML page or a JSON
+	// {"message":"Forbidden"} from a proxy or an API gateway (Error() then
+	// quotes its message), an empty body.
 	Errors []ErrorDetail
 	// Body is the start of the raw answer, at most 1 MiB, for diagnosis.
 	// Credentials the request carried, and those a decodable answer issued,
-	// are replaced by "[REDACTED]"; no printed form of the Error includes it.
+	// are replaced by "[REDACTED]", whether written as they are,
+	// JSON-escaped or URL-encoded, and even where the 1 MiB cut falls in
+	// one (values shorter than 16 bytes, which no Square credential is, are
+	// not searched for). No printed form of the Error includes Body.
 	Body []byte
 	// Attempts is how many requests the call made, retries included.
 	Attempts int
@@ -53,9 +58,9 @@ func (e *Error) Error() string {
 	}
 	if len(e.Errors) > 0 {
 		// The details are the server's words: a line break in them must
-		// not start a forged line in the caller's log.
-		// Clipped, so that a hostile answer cannot make the text, which
-		// every log line of the caller repeats, as large as the body.
+		// not start a forged line in the caller's log, and a hostile
+		// answer must not make the text, which every log line repeats, as
+		// large as its body.
 		first := e.Errors[0]
 		b.WriteString(": " + printable(clip(first.Code)))
 		if first.Detail != "" {

@@ -165,8 +165,7 @@ func formatRedacted(f fmt.State, verb rune, kind, text string) {
 // rule that redacts answers in errors.
 func isCredentialField(f reflect.StructField) bool {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	_, ok := credentialFieldIndex[name]
-	return ok
+	return credentialJSONNames[name]
 }
 
 // redactedString prints a generated model like %+v does, with credential
@@ -209,7 +208,7 @@ func redactedLogValue(model any) slog.Value {
 // credentialFields are the JSON fields whose values are secrets, whichever
 // model or answer carries them. Decoding an answer into this struct finds
 // the credentials it issued; its JSON names are also the rule by which the
-// models print (credentialFieldIndex).
+// models print (credentialJSONNames).
 type credentialFields struct {
 	AccessToken    string `json:"access_token"`
 	RefreshToken   string `json:"refresh_token"`
@@ -220,13 +219,12 @@ type credentialFields struct {
 	IDToken        string `json:"id_token"`
 }
 
-// credentialFieldIndex maps the JSON name of each credential field to its
-// index in credentialFields.
-var credentialFieldIndex = func() map[string]int {
+// credentialJSONNames holds the JSON name of each credential field.
+var credentialJSONNames = func() map[string]bool {
 	t := reflect.TypeFor[credentialFields]()
-	m := make(map[string]int, t.NumField())
+	m := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
-		m[t.Field(i).Tag.Get("json")] = i
+		m[t.Field(i).Tag.Get("json")] = true
 	}
 	return m
 }()
@@ -244,16 +242,16 @@ func (c *credentialFields) values() []string {
 }
 
 // minRedactLen is the length below which a "secret" is not searched for in
-// text. Square's credentials are far longer: an authorization code is
-// "sq0cgb-" and 22 more characters, an application secret "sq0csp-" and 43,
-// a legacy access token "sq0atp-" and 22, OAuth access and refresh tokens
-// about 64 (https://developer.squareup.com/docs/oauth-api/overview and the
-// examples of https://developer.squareup.com/reference/square/oauth-api),
-// and a PKCE code verifier at least 43 (RFC 7636, section 4.1). A value
-// shorter than 16 is no real credential, and replacing every occurrence of
-// it (every "x" of a hostile answer that issued "x") would turn a 1 MiB
-// answer into 10 MiB of marks. Since every secret searched for is longer
-// than redactedMark, redacting never grows a text.
+// text. Square's credentials are far longer: the examples of Square's
+// ObtainToken reference (https://developer.squareup.com/reference/square/oauth-api/obtain-token)
+// show an application secret of "sq0csp-" and 44 characters, an
+// authorization code of "sq0cgb-" and 22, and access and refresh tokens of
+// 63 and 64 characters; a PKCE code verifier has at least 43 (RFC 7636,
+// section 4.1). A value shorter than 16 is no real credential, and
+// replacing every occurrence of one (every "x" of a hostile answer that
+// issued "x") would turn a 1 MiB answer into 10 MiB of marks. Since every
+// secret searched for is longer than redactedMark, redacting never grows a
+// text.
 const minRedactLen = 16
 
 // redactor replaces secrets in text: written as they are, with any of their

@@ -66,7 +66,7 @@ func TestCredentialFieldsMatchTheModels(t *testing.T) {
 			}
 		}
 	}
-	for key := range credentialFieldIndex {
+	for key := range credentialJSONNames {
 		if !inModels[key] {
 			t.Errorf("credential field %q is in no model", key)
 		}
