@@ -18,7 +18,8 @@ const fuzzCanary = "CANARY-secret-value"
 // FuzzErrorBody feeds arbitrary answers (status, Content-Type, body) to
 // finish, the function every call's answer goes through, and checks that
 // it never panics, turns every failure into an *Error of the right status
-// and size, and never lets the request's credential out.
+// and size with a short Error(), and never lets the request's credential
+// out.
 //
 // plant, when not 0, inserts the canary into the body at offset
 // (plant-1) modulo len(body)+1, so that the fuzzer finds it in every place
@@ -89,6 +90,11 @@ func FuzzErrorBody(f *testing.F) {
 		}
 		if len(e.Body) > maxBodyBytes {
 			t.Errorf("len(Body) = %d, over the %d-byte cap", len(e.Body), maxBodyBytes)
+		}
+		// Each quoted text is clipped: whatever the answer, the message
+		// stays a log line, not a copy of the body.
+		if n := len(err.Error()); n > 4096 {
+			t.Errorf("Error() is %d bytes; want at most 4 KiB", n)
 		}
 		for _, form := range []struct{ name, s string }{
 			{"Error()", err.Error()},
