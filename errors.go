@@ -21,7 +21,8 @@ import (
 type Error struct {
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
-	// Header is the answer's HTTP header.
+	// Header is the answer's HTTP header, with credentials redacted from
+	// its values as from Body.
 	Header http.Header
 	// Errors holds the errors Square sent, in order. The legacy body shape
 	// {"message","type","field"} becomes one ErrorDetail with Code = type,

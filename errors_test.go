@@ -276,7 +276,8 @@ func TestOnlySquaresShapesAreSquaresErrors(t *testing.T) {
 
 // TestBodyRedactedInEverySpelling: Error.Body holds no secret, whether the
 // answer echoes it as it is, JSON-escaped (the \u form Square's encoders
-// may write) or URL-encoded, and whether or not the 1 MiB cap cuts it.
+// may write) or URL-encoded, and whether or not the 1 MiB cap cuts it;
+// nor does Error.Header.
 func TestBodyRedactedInEverySpelling(t *testing.T) {
 	t.Parallel()
 	const token = "EAAA-CANARY-echoed-bearer-token-41f7"
@@ -295,9 +296,14 @@ func TestBodyRedactedInEverySpelling(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, noRetry)
-			f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 401, Header: jsonHeader(), Body: []byte(body)})
+			header := jsonHeader()
+			header.Set("WWW-Authenticate", `Bearer error="invalid_token", token="`+token+`"`)
+			f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 401, Header: header, Body: []byte(body)})
 			_, err := f.client.RetrieveTokenStatus(t.Context(), token)
 			e := asError(t, err)
+			if h := e.Header.Get("WWW-Authenticate"); strings.Contains(h, token) || !strings.Contains(h, "[REDACTED]") {
+				t.Errorf("Header echoes the token: %q", h)
+			}
 			if len(e.Body) > 1<<20 {
 				t.Errorf("Body holds %d bytes; want at most 1 MiB", len(e.Body))
 			}

@@ -95,11 +95,32 @@ func failedAnswer(resp *http.Response, body []byte, truncated bool, details []Er
 	}
 	return &Error{
 		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
+		Header:     redactHeader(resp.Header, r),
 		Errors:     details,
 		Body:       body,
 		problem:    problem,
 	}
+}
+
+// redactHeader returns h, or a copy of it with r's secrets redacted from
+// the values when one holds any (a server may echo the Authorization
+// header it received).
+func redactHeader(h http.Header, r redactor) http.Header {
+	var out http.Header
+	for name, values := range h {
+		for i, v := range values {
+			if redacted := r.redact(v); redacted != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[name][i] = redacted
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 // credentialsIn returns the credentials a JSON object body carries at its
