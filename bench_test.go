@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,14 +31,26 @@ func cannedAnswers(tb testing.TB) map[string][]byte {
 	}
 }
 
-// benchServer answers every call with its canned 200, cheaply, so that the
-// client side dominates what is measured. The fake Square would validate
-// every request against the spec and swamp the difference.
+// unauthorizedPrefix is a path prefix under which the benchmark server
+// answers every call with Square's 401: a Client whose BaseURL ends in it
+// takes the error path.
+const unauthorizedPrefix = "/unauthorized"
+
+// benchServer answers every call with its canned 200, or with Square's 401
+// error body under unauthorizedPrefix, cheaply, so that the client side
+// dominates what is measured. The fake Square would validate every request
+// against the spec and swamp the difference.
 func benchServer(tb testing.TB) *httptest.Server {
 	answers := cannedAnswers(tb)
+	unauthorized := readGolden(tb, "error.v2.401.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
+		if strings.HasPrefix(r.URL.Path, unauthorizedPrefix) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write(unauthorized)
+			return
+		}
 		_, _ = w.Write(answers[r.URL.Path])
 	}))
 	tb.Cleanup(srv.Close)
@@ -46,15 +60,24 @@ func benchServer(tb testing.TB) *httptest.Server {
 // exchange is one call, made either by the SDK or by the raw baseline.
 type exchange func(ctx context.Context) error
 
-// benchPair returns, for each of the three calls, the SDK exchange and the
-// raw exchange against srv, sharing one keep-alive HTTP client.
+// benchCalls are the calls benchPair measures: the three calls answered
+// with success, and ObtainToken answered with Square's 401 (every status
+// check of a revoked token takes that path too).
+var benchCalls = []string{"ObtainToken", "RevokeToken", "RetrieveTokenStatus", "ObtainToken401"}
+
+// benchPair returns, for each of benchCalls, the SDK exchange and the raw
+// exchange against srv, sharing one keep-alive HTTP client.
 func benchPair(tb testing.TB, srv *httptest.Server) map[string][2]exchange {
 	hc := &http.Client{Timeout: 30 * time.Second}
-	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: srv.URL, HTTPClient: hc})
-	if err != nil {
-		tb.Fatal(err)
+	newClient := func(base string) *squareoauth.Client {
+		c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: base, HTTPClient: hc})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
 	}
-	raw := rawClient{hc: hc, base: srv.URL}
+	c, refused := newClient(srv.URL), newClient(srv.URL+unauthorizedPrefix)
+	raw, rawRefused := rawClient{hc: hc, base: srv.URL}, rawClient{hc: hc, base: srv.URL + unauthorizedPrefix}
 	const access = "EAAAEXAMPLEaccess-token-not-real-0000000000000000000000000000000"
 	obtainReq := squareoauth.ObtainTokenRequest{ClientID: testClientID, ClientSecret: testClientSecret,
 		GrantType: squareoauth.GrantTypeAuthorizationCode, Code: "sq0cgb-EXAMPLEcodeEXAMPLEcode"}
@@ -79,6 +102,27 @@ func benchPair(tb testing.TB, srv *httptest.Server) map[string][2]exchange {
 			func(ctx context.Context) error {
 				var out squareoauth.RetrieveTokenStatusResponse
 				return raw.post(ctx, "/oauth2/token/status", "Bearer "+access, nil, &out)
+			},
+		},
+		// Both sides return nil only for the expected refusal, read from
+		// the body, so the loop can treat any other outcome as a failure.
+		"ObtainToken401": {
+			func(ctx context.Context) error {
+				_, err := refused.ObtainToken(ctx, obtainReq)
+				var e *squareoauth.Error
+				if errors.As(err, &e) && e.HasCode("UNAUTHORIZED") {
+					return nil
+				}
+				return fmt.Errorf("want UNAUTHORIZED, got %v", err)
+			},
+			func(ctx context.Context) error {
+				var out squareoauth.ObtainTokenResponse
+				err := rawRefused.post(ctx, "/oauth2/token", "", obtainReq, &out)
+				var e *rawError
+				if errors.As(err, &e) && len(e.body.Errors) == 1 && e.body.Errors[0].Code == "UNAUTHORIZED" {
+					return nil
+				}
+				return fmt.Errorf("want UNAUTHORIZED, got %v", err)
 			},
 		},
 	}
@@ -124,17 +168,27 @@ func (r rawClient) post(ctx context.Context, path, authorization string, in, out
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("status %d", resp.StatusCode)
+		e := &rawError{status: resp.StatusCode}
+		_ = json.Unmarshal(data, &e.body) // either of Square's shapes
+		return e
 	}
 	return json.Unmarshal(data, out)
 }
+
+// rawError is the baseline's error: the status and Square's decoded body.
+type rawError struct {
+	status int
+	body   squareoauth.ErrorResponse
+}
+
+func (e *rawError) Error() string { return fmt.Sprintf("status %d: %+v", e.status, e.body) }
 
 // BenchmarkCall measures each call, raw and SDK, in the same run against
 // the same server; with -count, the two alternate. Compare them with
 // benchstat -col /side (make bench does).
 func BenchmarkCall(b *testing.B) {
 	srv := benchServer(b)
-	for _, name := range []string{"ObtainToken", "RevokeToken", "RetrieveTokenStatus"} {
+	for _, name := range benchCalls {
 		pair := benchPair(b, srv)[name]
 		// raw first: benchstat takes the first column as the base.
 		for _, side := range []struct {
@@ -164,7 +218,7 @@ func BenchmarkCall(b *testing.B) {
 // runs.
 func BenchmarkPairedRatio(b *testing.B) {
 	srv := benchServer(b)
-	for _, name := range []string{"ObtainToken", "RevokeToken", "RetrieveTokenStatus"} {
+	for _, name := range benchCalls {
 		pair := benchPair(b, srv)[name]
 		b.Run("call="+name, func(b *testing.B) {
 			ctx := context.Background()

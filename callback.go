@@ -3,39 +3,7 @@ package squareoauth
 import (
 	"crypto/subtle"
 	"net/url"
-	"strings"
-	"unicode"
 )
-
-// CallbackError reports that Square redirected back with an error instead of
-// a code, for instance Code "access_denied" and Description "user_denied"
-// when the seller declined.
-type CallbackError struct {
-	// Code is the redirect's error parameter.
-	Code string
-	// Description is its error_description parameter.
-	Description string
-}
-
-// Error implements error. The parameters come from whoever sent the
-// redirect, so control characters are shown as "?": a forged description
-// cannot start a new line in a log.
-func (e *CallbackError) Error() string {
-	s := "squareoauth: authorization failed: " + printable(e.Code)
-	if e.Description != "" {
-		s += ": " + printable(e.Description)
-	}
-	return s
-}
-
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
 
 // ParseCallback checks the query of the redirect from Square's authorization
 // page and returns the authorization code. expectedState is the State the

@@ -1,18 +1,13 @@
 package squareoauth
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
-
-// maxBodyBytes caps how much of a response body is read, so that a hostile
-// or broken server cannot make the client allocate without bound.
-const maxBodyBytes = 1 << 20
 
 // Error reports an answer from Square (or from a proxy in front of it) that
 // is not a success: any non-2xx status, and a 2xx whose body is unreadable,
@@ -26,22 +21,31 @@ const maxBodyBytes = 1 << 20
 type Error struct {
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
-	// Header is the answer's HTTP header.
+	// Header is the answer's HTTP header, with credentials redacted from
+	// its values as from Body.
 	Header http.Header
 	// Errors holds the errors Square sent, in order. The legacy body shape
 	// {"message","type","field"} becomes one ErrorDetail with Code = type,
 	// Detail = message and Field = field, and no Category. Empty when the
-	// body held none (an HTML page from a proxy, an empty body).
+	// body was not in one of Square's shapes: an HTML page or a JSON
+	// {"message":"Forbidden"} from a proxy or an API gateway (Error() then
+	// quotes its message), an empty body.
 	Errors []ErrorDetail
 	// Body is the start of the raw answer, at most 1 MiB, for diagnosis.
 	// Credentials the request carried, and those a decodable answer issued,
-	// are replaced by "[REDACTED]"; no printed form of the Error includes it.
+	// are replaced by "[REDACTED]", whether written as they are,
+	// JSON-escaped or URL-encoded, and even where the 1 MiB cut falls in
+	// one (values shorter than 16 bytes, which no Square credential is, are
+	// not searched for). No printed form of the Error includes Body.
 	Body []byte
 	// Attempts is how many requests the call made, retries included.
 	Attempts int
 
 	// problem says why the answer failed when its status alone does not.
 	problem string
+	// square is set when the body was in one of Square's own error shapes
+	// (see decodeErrorBody), as opposed to a proxy's or a gateway's.
+	square bool
 }
 
 // Error implements error. It reads like
@@ -55,14 +59,16 @@ func (e *Error) Error() string {
 	}
 	if len(e.Errors) > 0 {
 		// The details are the server's words: a line break in them must
-		// not start a forged line in the caller's log.
+		// not start a forged line in the caller's log, and a hostile
+		// answer must not make the text, which every log line repeats, as
+		// large as its body.
 		first := e.Errors[0]
-		b.WriteString(": " + printable(first.Code))
+		b.WriteString(": " + printable(clip(first.Code)))
 		if first.Detail != "" {
-			b.WriteString(": " + printable(first.Detail))
+			b.WriteString(": " + printable(clip(first.Detail)))
 		}
 		if first.Field != "" {
-			b.WriteString(" (field " + printable(first.Field) + ")")
+			b.WriteString(" (field " + printable(clip(first.Field)) + ")")
 		}
 		if more := len(e.Errors) - 1; more > 0 {
 			fmt.Fprintf(&b, " (and %d more)", more)
@@ -79,11 +85,22 @@ func (e *Error) Error() string {
 
 // GoString keeps %#v readable and leaves the body out: a body that could not
 // be decoded (a truncated token response, say) cannot be searched for the
-// credentials it may hold.
+// credentials it may hold. Like Error(), it clips the server's texts, and
+// it shows the first few errors only.
 func (e *Error) GoString() string {
-	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, Body:<%d bytes>, Attempts:%d, problem:%q}",
-		e.StatusCode, e.Errors, len(e.Body), e.Attempts, e.problem)
+	const maxShown = 5
+	shown := make([]ErrorDetail, min(len(e.Errors), maxShown))
+	for i, d := range e.Errors[:len(shown)] {
+		shown[i] = ErrorDetail{Category: clip(d.Category), Code: clip(d.Code), Detail: clip(d.Detail), Field: clip(d.Field)}
+	}
+	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, moreErrors:%d, Body:<%d bytes>, Attempts:%d, problem:%q}",
+		e.StatusCode, shown, len(e.Errors)-len(shown), len(e.Body), e.Attempts, e.problem)
 }
+
+// fromSquare reports whether the answer carried errors in one of Square's
+// own shapes: only then can it be Square's refusal of a credential, rather
+// than a proxy's or a gateway's passing complaint.
+func (e *Error) fromSquare() bool { return e.square }
 
 // HasCode reports whether Square sent an error with the given code, such as
 // "UNAUTHORIZED" or "ACCESS_TOKEN_REVOKED". For a legacy body the code is its
@@ -97,38 +114,70 @@ func (e *Error) HasCode(code string) bool {
 	return false
 }
 
-// decodeErrorBody reads either of Square's error shapes; anything else
-// (HTML, plain text, broken JSON) yields no details, never an error.
-func decodeErrorBody(body []byte) []ErrorDetail {
-	var v ErrorResponse
-	if json.Unmarshal(body, &v) != nil {
-		return nil
-	}
-	if len(v.Errors) > 0 {
-		return v.Errors
-	}
-	if v.Message != "" || v.Type != "" {
-		return []ErrorDetail{{Code: v.Type, Detail: v.Message, Field: v.Field}}
-	}
-	return nil
+// InputError reports a Config or request that was refused before anything was
+// sent. It names the field and never quotes the field's value, which may be a
+// secret.
+type InputError struct {
+	// Field is the Go name of the offending field, such as
+	// "Config.ClientSecret" or "ObtainTokenRequest.RefreshToken".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
 }
 
-// describeBody summarises a body that held no Square errors, without quoting
-// it: it may be a large HTML page.
-func describeBody(contentType string, body []byte) string {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return "empty body"
-	}
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType == "" {
-		mediaType = "unknown content type"
-	}
-	return fmt.Sprintf("no Square errors in %d-byte body (%s)", len(body), mediaType)
+// Error implements error.
+func (e *InputError) Error() string {
+	return "squareoauth: " + e.Field + " " + e.Reason
 }
 
-func joinProblem(a, b string) string {
-	if a == "" {
-		return b
+func inputErr(field, reason string) *InputError {
+	return &InputError{Field: field, Reason: reason}
+}
+
+// CallbackError reports that Square redirected back with an error instead of
+// a code, for instance Code "access_denied" and Description "user_denied"
+// when the seller declined.
+type CallbackError struct {
+	// Code is the redirect's error parameter.
+	Code string
+	// Description is its error_description parameter.
+	Description string
+}
+
+// Error implements error. The parameters come from whoever sent the
+// redirect, so control characters are shown as "?": a forged description
+// cannot start a new line in a log.
+func (e *CallbackError) Error() string {
+	s := "squareoauth: authorization failed: " + printable(e.Code)
+	if e.Description != "" {
+		s += ": " + printable(e.Description)
 	}
-	return a + "; " + b
+	return s
+}
+
+// maxPrintedText caps each server-chosen text an Error() quotes.
+const maxPrintedText = 256
+
+// clip cuts s to at most maxPrintedText bytes, at a character boundary,
+// marking the cut with "…".
+func clip(s string) string {
+	if len(s) <= maxPrintedText {
+		return s
+	}
+	cut := maxPrintedText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// printable masks control characters as "?", so that a text from a server
+// or a redirect cannot start a forged line in a log.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }

@@ -1,12 +1,18 @@
 package squareoauth_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,15 +223,198 @@ func TestHasCodeLooksAtEveryError(t *testing.T) {
 	}
 }
 
-// TestRedactionKeepsTheCap: replacing a short secret with the longer
-// "[REDACTED]" must not grow Body past its 1 MiB cap.
-func TestRedactionKeepsTheCap(t *testing.T) {
+// TestOnlySquaresShapesAreSquaresErrors: Square's legacy body has both
+// message and type, and its v2 errors each have a category and a code. A
+// gateway's JSON (AWS API Gateway and Kong answer {"message":"Forbidden"})
+// is not Square's: it yields no ErrorDetail, Error() quotes its message,
+// and a TokenSource takes it for a passing failure, not for Square's
+// refusal of the refresh token.
+func TestOnlySquaresShapesAreSquaresErrors(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 401, Body: bytes.Repeat([]byte("a"), 1<<20)})
-	_, err := f.client.RetrieveTokenStatus(t.Context(), "a")
-	if e := asError(t, err); len(e.Body) > 1<<20 || !bytes.HasPrefix(e.Body, []byte("[REDACTED]")) {
-		t.Errorf("Body holds %d bytes starting %.20q; want at most 1 MiB, redacted", len(e.Body), e.Body)
+	tests := []struct {
+		body     string
+		wantCode string // "" when the body is not Square's
+		wantText string
+	}{
+		{`{"message":"Forbidden"}`, "", `403 Forbidden: not in Square's error format: message "Forbidden"`},
+		{`{"message":"Missing Authentication Token\nlevel=ERROR"}`, "", `message "Missing Authentication Token\nlevel=ERROR"`},
+		{`{"type":"bad_request"}`, "", "no Square errors in 22-byte body (application/json)"},
+		{`{"errors":[{"status":"403","title":"Forbidden"}]}`, "", "no Square errors in 49-byte body"},
+		{`{"errors":[{"category":"AUTHENTICATION_ERROR","code":"FORBIDDEN"},{"title":"x"}]}`, "", "no Square errors"},
+		{`{"message":"cannot renew revoked token","type":"bad_request"}`, "bad_request", "403 Forbidden: bad_request: cannot renew revoked token"},
+		{`{"errors":[{"category":"AUTHENTICATION_ERROR","code":"FORBIDDEN"}]}`, "FORBIDDEN", "403 Forbidden: FORBIDDEN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, noRetry)
+			fault := fakesquare.Fault{Status: http.StatusForbidden, Header: jsonHeader(), Body: []byte(tt.body)}
+			f.fake.InjectFault("/oauth2/token/status", fault)
+			_, err := f.client.RetrieveTokenStatus(t.Context(), "EAAA-some-access-token-00000000")
+			e := asError(t, err)
+			gotCode := ""
+			if len(e.Errors) > 0 {
+				gotCode = e.Errors[0].Code
+			}
+			if gotCode != tt.wantCode || len(e.Errors) > 1 {
+				t.Errorf("Errors = %+v; want first code %q", e.Errors, tt.wantCode)
+			}
+			if !strings.Contains(e.Error(), tt.wantText) {
+				t.Errorf("Error() = %q; want it to contain %q", e.Error(), tt.wantText)
+			}
+
+			f.fake.InjectFault("/oauth2/token", fault)
+			ts := f.client.TokenSource(squareoauth.Token{AccessToken: "EAAA-expired-access-token-0000", RefreshToken: "EQAA-refresh-token-00000000000"})
+			_, err = ts.TokenContext(t.Context())
+			var refreshErr *squareoauth.RefreshError
+			if permanent := errors.As(err, &refreshErr); permanent != (tt.wantCode != "") {
+				t.Errorf("refresh answered with it: %v; want a permanent RefreshError only for Square's own body", err)
+			}
+		})
+	}
+}
+
+// TestBodyRedactedInEverySpelling: Error.Body holds no secret, whether the
+// answer echoes it as it is, JSON-escaped (the \u form Square's encoders
+// may write) or URL-encoded, and whether or not the 1 MiB cap cuts it;
+// nor does Error.Header.
+func TestBodyRedactedInEverySpelling(t *testing.T) {
+	t.Parallel()
+	const token = "EAAA-CANARY-echoed-bearer-token-41f7"
+	escaped := strings.ReplaceAll(`\u0045AAA-CANARY-echoed-bearer-token-41f7`, "-", `\u002d`)
+	urlEncoded := url.QueryEscape(strings.ReplaceAll(token, "-", "/"))
+	urlEncodedToken := strings.ReplaceAll(urlEncoded, "%2F", "%2d")
+	pad := func(n int) string { return strings.Repeat("p", n) }
+	tests := map[string]string{
+		"JSON-escaped":                       `{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"bad token ` + escaped + `"}]}`,
+		"URL-encoded":                        `<html><a href="/retry?access_token=` + urlEncodedToken + `">again</a></html>`,
+		"cut by the cap, 10 bytes before it": pad(1<<20-10) + token + pad(100),
+		"cut by the cap, 1 byte before it":   pad(1<<20-1) + token,
+		"escaped and cut by the cap":         pad(1<<20-20) + escaped + pad(100),
+	}
+	for name, body := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, noRetry)
+			header := jsonHeader()
+			header.Set("WWW-Authenticate", `Bearer error="invalid_token", token="`+token+`"`)
+			f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 401, Header: header, Body: []byte(body)})
+			_, err := f.client.RetrieveTokenStatus(t.Context(), token)
+			e := asError(t, err)
+			if h := e.Header.Get("WWW-Authenticate"); strings.Contains(h, token) || !strings.Contains(h, "[REDACTED]") {
+				t.Errorf("Header echoes the token: %q", h)
+			}
+			if len(e.Body) > 1<<20 {
+				t.Errorf("Body holds %d bytes; want at most 1 MiB", len(e.Body))
+			}
+			// Any 10 bytes of the token, in any spelling, are too many.
+			kept, _ := url.QueryUnescape(string(e.Body))
+			var detail struct {
+				Errors []struct{ Detail string }
+			}
+			if json.Unmarshal(e.Body, &detail) == nil && len(detail.Errors) > 0 {
+				kept += detail.Errors[0].Detail
+			}
+			for _, spelling := range []string{string(e.Body), kept} {
+				if strings.Contains(spelling, token[:10]) {
+					t.Errorf("Body keeps part of the token: ...%q", spelling[max(0, strings.Index(spelling, token[:10])-20):])
+				}
+			}
+			// The cap may cut the mark itself.
+			if !bytes.Contains(e.Body, []byte("[REDACTED]")) && !bytes.HasSuffix(e.Body, []byte("[")) {
+				t.Errorf("Body has no redaction mark; the test answer lost its echo")
+			}
+		})
+	}
+}
+
+// TestHostileAnswerStaysSmall: an answer that issues a one-letter "token"
+// and fills 1 MiB of detail with that letter must not have every letter
+// replaced by the longer mark: Error() stays short, and holding the error
+// keeps about what the answer weighed.
+func TestHostileAnswerStaysSmall(t *testing.T) {
+	// Not parallel: the heap figures must belong to this call alone.
+	f := setup(t, noRetry)
+	access := f.obtain(t).AccessToken
+	detail := strings.Repeat("x", 1<<20-1000) // the whole answer under the 1 MiB cap
+	body := `{"access_token":"x","refresh_token":"xx","errors":[{"category":"API_ERROR","code":"` + strings.Repeat("x", 300) + `","detail":"` + detail + `"}]}`
+	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(body)})
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	before := m.HeapAlloc
+
+	_, err := f.client.RetrieveTokenStatus(t.Context(), access)
+
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	grew := int64(m.HeapAlloc) - int64(before)
+	e := asError(t, err)
+	text := e.Error()
+	t.Logf("Error() is %d bytes; holding the error raised the live heap by %.2f MiB", len(text), float64(grew)/(1<<20))
+	if len(text) > 1024 {
+		t.Errorf("Error() is %d bytes; want at most 1 KiB", len(text))
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d"} {
+		if n := len(fmt.Sprintf(verb, err)); n > 2048 {
+			t.Errorf("%s prints %d bytes; want at most 2 KiB", verb, n)
+		}
+	}
+	if !strings.Contains(text, "400 Bad Request: "+strings.Repeat("x", 200)) || !strings.Contains(text, "…") {
+		t.Errorf("Error() = %.300q; want the start of the code and detail, clipped", text)
+	}
+	if grew > 3<<20 {
+		t.Errorf("the live heap grew by %.2f MiB; want at most 3 MiB (the body and its decoded detail)", float64(grew)/(1<<20))
+	}
+	runtime.KeepAlive(err)
+}
+
+// TestTransportErrorQuotingTheTokenIsRedacted: a server that answers with
+// the bearer token it received as its status line makes net/http quote it
+// in the error; the token is redacted from every printed form, while
+// errors.As still finds the *url.Error.
+func TestTransportErrorQuotingTheTokenIsRedacted(t *testing.T) {
+	t.Parallel()
+	const token = "EAAA-CANARY-token-in-a-status-line-8c1d"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				bearer := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+				_, _ = io.WriteString(conn, "HTTP/1.1 "+bearer+"\r\n\r\n")
+			}()
+		}
+	}()
+	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, BaseURL: "http://" + ln.Addr().String(),
+		Retry: &squareoauth.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RetrieveTokenStatus(t.Context(), token)
+	if err == nil || !strings.Contains(err.Error(), "malformed HTTP") {
+		t.Fatalf("got %v; want net/http's malformed-response error", err)
+	}
+	assertNoCanary(t, "transport error", err, token)
+	var urlErr *url.Error
+	if !errors.As(err, &urlErr) || urlErr.Op != "Post" || urlErr.Timeout() {
+		t.Fatalf("errors.As found no *url.Error for the POST in %v", err)
+	}
+	assertNoCanary(t, "the *url.Error found by errors.As", urlErr, token)
+	if !strings.Contains(err.Error(), "[REDACTED]") {
+		t.Errorf("Error() = %q; want the token marked as redacted", err)
 	}
 }
 

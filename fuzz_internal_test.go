@@ -18,11 +18,14 @@ const fuzzCanary = "CANARY-secret-value"
 // FuzzErrorBody feeds arbitrary answers (status, Content-Type, body) to
 // finish, the function every call's answer goes through, and checks that
 // it never panics, turns every failure into an *Error of the right status
-// and size, and never lets the request's credential out.
+// and size with a short Error(), and never lets the request's credential
+// out.
 //
 // plant, when not 0, inserts the canary into the body at offset
 // (plant-1) modulo len(body)+1, so that the fuzzer finds it in every place
-// a body can hold it.
+// a body can hold it; written as it is, JSON-escaped or URL-encoded, as
+// (plant-1) / (len(body)+1) modulo 3 says. No printed form, nor Body, may
+// hold that spelling.
 func FuzzErrorBody(f *testing.F) {
 	const (
 		v2Error     = `{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"The access token ` + fuzzCanary + ` is expired"}]}`
@@ -32,6 +35,9 @@ func FuzzErrorBody(f *testing.F) {
 	f.Add(401, "application/json", []byte(v2Error), uint16(0))
 	f.Add(400, "application/json; charset=utf-8", []byte(legacyError), uint16(0))
 	f.Add(502, "text/html", []byte(html502), uint16(60))
+	f.Add(502, "text/html", []byte(html502), uint16(1*(len(html502)+1)+60)) // JSON-escaped
+	f.Add(502, "text/html", []byte(html502), uint16(2*(len(html502)+1)+60)) // URL-encoded
+	f.Add(401, "application/json", []byte(v2Error), uint16(1*(len(v2Error)+1)+110))
 	f.Add(200, "application/json", []byte(`{"scopes":["MERCHANT_PROFILE_READ"],"expires_at":"2030-01-01T00:00:00Z","client_id":"sq0idp-x","merchant_id":"M1"}`), uint16(0))
 	f.Add(200, "application/json", []byte(`{"errors":[{"category":"API_ERROR","code":"INTERNAL_SERVER_ERROR","detail":"`+fuzzCanary+`"}]}`), uint16(0))
 	f.Add(200, "application/json", []byte(`{"access_token":"EAAAissued","refresh_token":"EQAAissued","scopes":"`+fuzzCanary+`"}`), uint16(0))
@@ -48,9 +54,16 @@ func FuzzErrorBody(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte, plant uint16) {
 		status = 100 + int(uint(status)%500) // 100..599
+		spelled := fuzzCanary
 		if plant != 0 {
 			at := int(plant-1) % (len(body) + 1)
-			body = append(body[:at:at], append([]byte(fuzzCanary), body[at:]...)...)
+			switch int(plant-1) / (len(body) + 1) % 3 {
+			case 1:
+				spelled = spell(fuzzCanary, `\u%04x`)
+			case 2:
+				spelled = spell(fuzzCanary, "%%%02X")
+			}
+			body = append(body[:at:at], append([]byte(spelled), body[at:]...)...)
 		}
 		resp := &http.Response{
 			StatusCode: status,
@@ -78,6 +91,11 @@ func FuzzErrorBody(f *testing.F) {
 		if len(e.Body) > maxBodyBytes {
 			t.Errorf("len(Body) = %d, over the %d-byte cap", len(e.Body), maxBodyBytes)
 		}
+		// Each quoted text is clipped: whatever the answer, the message
+		// stays a log line, not a copy of the body.
+		if n := len(err.Error()); n > 4096 {
+			t.Errorf("Error() is %d bytes; want at most 4 KiB", n)
+		}
 		for _, form := range []struct{ name, s string }{
 			{"Error()", err.Error()},
 			{"%v", fmt.Sprintf("%v", err)},
@@ -85,7 +103,7 @@ func FuzzErrorBody(f *testing.F) {
 			{"%#v", fmt.Sprintf("%#v", err)},
 			{"Body", string(e.Body)},
 		} {
-			if strings.Contains(form.s, fuzzCanary) {
+			if strings.Contains(form.s, fuzzCanary) || strings.Contains(form.s, spelled) {
 				t.Errorf("the canary is in %s: %q", form.name, form.s)
 			}
 		}
@@ -95,4 +113,13 @@ func FuzzErrorBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// spell writes every byte of s with format, such as `\u%04x`.
+func spell(s, format string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		fmt.Fprintf(&b, format, s[i])
+	}
+	return b.String()
 }

@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
-	"slices"
-	"strings"
+	"strconv"
 )
+
+// maxBodyBytes caps how much of a response body is read, so that a hostile
+// or broken server cannot make the client allocate without bound.
+const maxBodyBytes = 1 << 20
 
 // drainLimit is how much of an unread body is discarded so that the
 // connection can be reused; past it, closing the connection is cheaper.
@@ -23,24 +27,29 @@ type answer interface {
 	failure() (details []ErrorDetail, problem string)
 }
 
-// credentialKeys are the JSON fields whose values are secrets, whichever
-// answer carries them.
-var credentialKeys = []string{"access_token", "refresh_token", "client_secret", "code", "code_verifier", "migration_token", "id_token"}
-
 // finish turns the outcome of one generated call into out, or an error. It
 // always closes the body. secrets are the credentials the request carried;
-// they, and any the answer carries, are redacted from an *Error.
+// they, and any the answer carries, are redacted from the error.
 func finish(ctx context.Context, op string, resp *http.Response, err error, out answer, secrets []string) error {
 	if err != nil {
-		return wrapTransport(ctx, op, err)
+		return wrapTransport(ctx, op, err, newRedactor(secrets))
 	}
 	body, truncated, readErr := readBody(resp.Body)
 	success := resp.StatusCode/100 == 2
 	if readErr != nil && success {
-		return wrapTransport(ctx, op+": reading response", readErr)
+		return wrapTransport(ctx, op+": reading response", readErr, newRedactor(secrets))
 	}
 	if !success {
-		e := failedAnswer(resp, body, truncated, decodeErrorBody(body), "", secrets)
+		details, square, message, issued := decodeErrorBody(body)
+		r := newRedactor(secrets, issued)
+		problem := ""
+		if message != "" {
+			// Not Square's words, but what a gateway says ("Forbidden",
+			// "Missing Authentication Token") is worth showing.
+			problem = "not in Square's error format: message " + strconv.Quote(clip(r.redact(message)))
+		}
+		e := failedAnswer(resp, body, truncated, details, problem, r)
+		e.square = square
 		if readErr != nil {
 			e.problem = joinProblem(e.problem, "body cut short")
 		}
@@ -57,23 +66,26 @@ func finish(ctx context.Context, op string, resp *http.Response, err error, out 
 	if len(details) > 0 {
 		problem = joinProblem(problem, "a success status carried errors")
 	}
-	return failedAnswer(resp, body, truncated, details, problem, secrets)
+	e := failedAnswer(resp, body, truncated, details, problem, newRedactor(secrets, credentialsIn(body)))
+	e.square = squareShaped(details)
+	return e
 }
 
-// failedAnswer builds the *Error for an answer, redacting the credentials
-// the request carried and any the body carries from everything it keeps.
-func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, secrets []string) *Error {
-	r := redactor(slices.Concat(secrets, credentialsIn(body)))
+// failedAnswer builds the *Error for an answer, redacting with r everything
+// it keeps. body may run past the 1 MiB cap (see readBody): it is redacted
+// first and cut after, so that no part of a secret survives at the cut.
+func failedAnswer(resp *http.Response, body []byte, truncated bool, details []ErrorDetail, problem string, r redactor) *Error {
 	for i := range details {
 		d := &details[i]
 		for _, field := range []*string{&d.Category, &d.Code, &d.Detail, &d.Field} {
-			*field = r.Replace(*field)
+			*field = r.redact(*field)
 		}
 	}
-	// A short secret replaced by the longer mark can grow the body; the
-	// cap holds for what is kept, too.
-	if redacted := r.Replace(string(body)); redacted != string(body) {
+	problem = r.redact(problem)
+	if redacted := r.redact(string(body)); redacted != string(body) {
 		body = []byte(redacted[:min(len(redacted), maxBodyBytes)])
+	} else if len(body) > maxBodyBytes {
+		body = body[:maxBodyBytes]
 	}
 	if len(details) == 0 && problem == "" {
 		problem = describeBody(resp.Header.Get("Content-Type"), body)
@@ -83,28 +95,40 @@ func failedAnswer(resp *http.Response, body []byte, truncated bool, details []Er
 	}
 	return &Error{
 		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
+		Header:     redactHeader(resp.Header, r),
 		Errors:     details,
 		Body:       body,
 		problem:    problem,
 	}
 }
 
-// credentialsIn returns the values of credentialKeys at the top level of a
-// JSON object body; nothing for any other body.
-func credentialsIn(body []byte) []string {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &fields) != nil {
-		return nil
-	}
-	var found []string
-	for _, key := range credentialKeys {
-		var v string
-		if json.Unmarshal(fields[key], &v) == nil && v != "" {
-			found = append(found, v)
+// redactHeader returns h, or a copy of it with r's secrets redacted from
+// the values when one holds any (a server may echo the Authorization
+// header it received).
+func redactHeader(h http.Header, r redactor) http.Header {
+	var out http.Header
+	for name, values := range h {
+		for i, v := range values {
+			if redacted := r.redact(v); redacted != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[name][i] = redacted
+			}
 		}
 	}
-	return found
+	if out == nil {
+		return h
+	}
+	return out
+}
+
+// credentialsIn returns the credentials a JSON object body carries at its
+// top level; nothing for any other body.
+func credentialsIn(body []byte) []string {
+	var c credentialFields
+	_ = json.Unmarshal(body, &c) // a field of the wrong type leaves the rest decoded
+	return c.values()
 }
 
 // decodeSuccess decodes a 2xx body into out, or says why it cannot.
@@ -123,43 +147,36 @@ func decodeSuccess(body []byte, truncated bool, out answer) string {
 	return ""
 }
 
-// readBody reads at most maxBodyBytes, reports whether there was more,
-// discards a little of the rest so the connection can be reused, and closes.
+// redactSlack is how far past maxBodyBytes a body is read, so that a
+// secret the cap cuts is still seen whole and redacted before the cut: the
+// longest credential Square's spec allows is 1,024 characters, 6,144 bytes
+// with every character JSON-escaped.
+const redactSlack = 8 << 10
+
+// readBody reads at most maxBodyBytes+redactSlack, reports whether there
+// was more than maxBodyBytes, discards a little of the rest so the
+// connection can be reused, and closes.
 func readBody(rc io.ReadCloser) (body []byte, truncated bool, err error) {
 	defer rc.Close()
-	body, err = io.ReadAll(io.LimitReader(rc, maxBodyBytes+1))
-	if len(body) > maxBodyBytes {
-		body, truncated = body[:maxBodyBytes], true
-	}
-	if err == nil {
+	const limit = maxBodyBytes + redactSlack + 1
+	body, err = io.ReadAll(io.LimitReader(rc, limit))
+	if err == nil && len(body) == limit { // no EOF yet: there is more
 		_, _ = io.CopyN(io.Discard, rc, drainLimit)
 	}
-	return body, truncated, err
+	return body, len(body) > maxBodyBytes, err
 }
 
 // wrapTransport wraps a failure that got no answer, keeping the context's
 // error findable with errors.Is even when the transport reports it in its
-// own words.
-func wrapTransport(ctx context.Context, op string, err error) error {
+// own words. A transport error may quote what the server sent (net/http
+// quotes a malformed status line, which a hostile server can fill with the
+// bearer token it received): r redacts it from the text (see redactedError).
+func wrapTransport(ctx context.Context, op string, err error, r redactor) error {
+	err = redactTransport(err, r)
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		return fmt.Errorf("squareoauth: %s: %w: %w", op, ctxErr, err)
 	}
 	return fmt.Errorf("squareoauth: %s: %w", op, err)
-}
-
-// redactor returns a Replacer that swaps every non-empty secret for
-// "[REDACTED]" in one pass, longest first, so that a replacement is never
-// rewritten by the next secret (which could multiply a body's size), and a
-// secret containing another is removed whole.
-func redactor(secrets []string) *strings.Replacer {
-	sorted := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })
-	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
-	sorted = slices.Compact(sorted)
-	pairs := make([]string, 0, 2*len(sorted))
-	for _, s := range sorted {
-		pairs = append(pairs, s, "[REDACTED]")
-	}
-	return strings.NewReplacer(pairs...)
 }
 
 func (r *ObtainTokenResponse) failure() ([]ErrorDetail, string) {
@@ -178,4 +195,67 @@ func (r *RevokeTokenResponse) failure() ([]ErrorDetail, string) {
 
 func (r *RetrieveTokenStatusResponse) failure() ([]ErrorDetail, string) {
 	return r.Errors, ""
+}
+
+// errorAnswer is a non-2xx body as Square may send it: either of its error
+// shapes, and the credential fields of any answer, so that one decoding
+// finds both what to report and what to redact.
+type errorAnswer struct {
+	ErrorResponse
+	credentialFields
+}
+
+// decodeErrorBody reads either of Square's error shapes. square reports
+// whether the body was one: {"errors":[…]} whose every entry has the
+// category and code Square's Error object requires
+// (https://developer.squareup.com/reference/square/objects/Error), or the
+// legacy shape, which has both message and type. Only then are there
+// details. message is the message of any other JSON object, such as an
+// API gateway's {"message":"Forbidden"}. issued are the credentials the
+// body carries. Anything else (HTML, plain text, broken JSON) yields
+// nothing, never an error.
+func decodeErrorBody(body []byte) (details []ErrorDetail, square bool, message string, issued []string) {
+	var v errorAnswer
+	err := json.Unmarshal(body, &v)
+	issued = v.values()
+	switch {
+	case err != nil:
+		return nil, false, "", issued
+	case squareShaped(v.Errors):
+		return v.Errors, true, "", issued
+	case v.Message != "" && v.Type != "" && len(v.Errors) == 0:
+		return []ErrorDetail{{Code: v.Type, Detail: v.Message, Field: v.Field}}, true, "", issued
+	}
+	return nil, false, v.Message, issued
+}
+
+// squareShaped reports whether details are errors as Square writes them:
+// at least one, each with a category and a code.
+func squareShaped(details []ErrorDetail) bool {
+	for _, d := range details {
+		if d.Category == "" || d.Code == "" {
+			return false
+		}
+	}
+	return len(details) > 0
+}
+
+// describeBody summarises a body that held no Square errors, without quoting
+// it: it may be a large HTML page.
+func describeBody(contentType string, body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "empty body"
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType == "" {
+		mediaType = "unknown content type"
+	}
+	return fmt.Sprintf("no Square errors in %d-byte body (%s)", len(body), mediaType)
+}
+
+func joinProblem(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,81 @@ func TestModelsPrintRedacted(t *testing.T) {
 	}
 	if s := fmt.Sprint(values["ObtainTokenResponse"]); !strings.Contains(s, `MerchantID:"MLX12345"`) || !strings.Contains(s, "AccessToken:[REDACTED]") {
 		t.Errorf("redacted form %q lost the non-secret fields or the redaction mark", s)
+	}
+}
+
+// TestEveryVerbRedacts prints every type that holds a secret under every
+// fmt verb, with widths and flags, on its own, behind a pointer, and inside
+// slices, arrays, maps and exported struct fields (typed and as any):
+// none shows a secret. %p, and %w outside fmt.Errorf, are left out: fmt
+// prints a value's fields for them without asking the type (see the
+// README), and go vet reports both.
+func TestEveryVerbRedacts(t *testing.T) {
+	t.Parallel()
+	client, err := squareoauth.New(squareoauth.Config{ClientID: "sq0idp-x", ClientSecret: canarySecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obtainReq := squareoauth.ObtainTokenRequest{ClientID: "sq0idp-x", ClientSecret: canarySecret, Code: canaryCode,
+		CodeVerifier: canaryVerifier, RefreshToken: canaryRefresh, MigrationToken: canaryMigration}
+	obtainResp := squareoauth.ObtainTokenResponse{AccessToken: canaryAccess, RefreshToken: canaryRefresh, IDToken: canaryMigration}
+	revokeReq := squareoauth.RevokeTokenRequest{AccessToken: canaryAccess}
+	tok := squareoauth.Token{AccessToken: canaryAccess, RefreshToken: canaryRefresh}
+	cfg := squareoauth.Config{ClientID: "sq0idp-x", ClientSecret: canarySecret}
+	// Body is never printed: it may hold a credential a truncated answer
+	// carried, which no redactor could find.
+	answerErr := &squareoauth.Error{StatusCode: 200, Body: []byte(`{"access_token":"` + canaryAccess), Header: http.Header{}}
+	values := map[string]any{
+		"Token": tok, "*Token": &tok, "Config": cfg, "*Config": &cfg, "*Client": client, "Client": *client,
+		"ObtainTokenRequest": obtainReq, "*ObtainTokenRequest": &obtainReq,
+		"ObtainTokenResponse": obtainResp, "*ObtainTokenResponse": &obtainResp,
+		"RevokeTokenRequest": revokeReq, "*RevokeTokenRequest": &revokeReq,
+		"*Error": answerErr, "Error": *answerErr, "*TokenSource": client.TokenSource(tok),
+	}
+	// A RefreshError wrapping such an *Error, as errors.As finds it.
+	f := setup(t, func(c *squareoauth.Config) { c.ClientSecret = canarySecret })
+	f.fake.InjectFault(tokenPath, fakesquare.Fault{Status: 400, Header: jsonHeader(),
+		Body: []byte(`{"errors":[{"category":"INVALID_REQUEST_ERROR","code":"BAD_REQUEST"}],"x":"` + canaryRefresh + `"}`)})
+	_, err = f.client.TokenSource(tok).TokenContext(t.Context())
+	var refreshErr *squareoauth.RefreshError
+	if !errors.As(err, &refreshErr) {
+		t.Fatalf("got %v; want a RefreshError", err)
+	}
+	values["*RefreshError"] = refreshErr
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%o", "%O", "%b", "%e", "%E", "%f",
+		"%F", "%g", "%G", "%U", "%c", "%T", "%z", "%10.4v", "%-80s", "%+q", "%#q", "% x", "%#x", "%08d", "%+#v"}
+	for name, v := range values {
+		rv := reflect.ValueOf(v)
+		// Containers of the value's own type, built by reflection.
+		slice := reflect.MakeSlice(reflect.SliceOf(rv.Type()), 1, 1)
+		slice.Index(0).Set(rv)
+		array := reflect.New(reflect.ArrayOf(2, rv.Type())).Elem()
+		array.Index(1).Set(rv)
+		m := reflect.MakeMap(reflect.MapOf(reflect.TypeFor[string](), rv.Type()))
+		m.SetMapIndex(reflect.ValueOf("k"), rv)
+		field := reflect.New(reflect.StructOf([]reflect.StructField{{Name: "Held", Type: rv.Type()}}))
+		field.Elem().Field(0).Set(rv)
+		containers := map[string]any{
+			"bare": v, "[]T": slice.Interface(), "[2]T": array.Interface(), "map[string]T": m.Interface(),
+			"struct{Held T}": field.Elem().Interface(), "*struct{Held T}": field.Interface(),
+			"[]any": []any{v}, "map[any]any": map[any]any{1: v}, "struct{V any}": struct{ V any }{v},
+		}
+		for cname, c := range containers {
+			for _, verb := range verbs {
+				out := fmt.Sprintf(verb, c)
+				for _, canary := range canaries {
+					if strings.Contains(out, canary) || strings.Contains(out, fmt.Sprintf("%x", canary)) {
+						t.Errorf("%s in %s under %s: a secret leaked into %.300q", name, cname, verb, out)
+					}
+				}
+			}
+		}
+	}
+	if got := fmt.Sprintf("%-40.20s|", tok); got != fmt.Sprintf("%-40.20s|", tok.String()) {
+		t.Errorf("width and precision are lost: %q", got)
+	}
+	if got := fmt.Sprintf("%d", tok); !strings.HasPrefix(got, "%!d(squareoauth.Token=squareoauth.Token{AccessToken:[REDACTED]") {
+		t.Errorf("%%d = %q; want fmt's bad-verb mark around the redacted form", got)
 	}
 }
 

@@ -7,26 +7,6 @@ import (
 	"unicode/utf8"
 )
 
-// InputError reports a Config or request that was refused before anything was
-// sent. It names the field and never quotes the field's value, which may be a
-// secret.
-type InputError struct {
-	// Field is the Go name of the offending field, such as
-	// "Config.ClientSecret" or "ObtainTokenRequest.RefreshToken".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-// Error implements error.
-func (e *InputError) Error() string {
-	return "squareoauth: " + e.Field + " " + e.Reason
-}
-
-func inputErr(field, reason string) *InputError {
-	return &InputError{Field: field, Reason: reason}
-}
-
 // Length limits from openapi.yaml, checked here so that a request Square would
 // reject never leaves the process.
 const (
