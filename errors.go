@@ -1,6 +1,7 @@
 package squareoauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -181,3 +182,33 @@ func printable(s string) string {
 		return r
 	}, s)
 }
+
+// RefreshError reports that a TokenSource can no longer refresh its token.
+// It is permanent: the TokenSource returns it from then on without another
+// request, and the seller must authorize the application again. It comes
+//
+//   - at once when Square refuses the refresh token (revoked, expired or
+//     already spent); errors.As also finds Square's *Error;
+//   - at once when the stored refresh token is malformed, before anything
+//     is sent; errors.As also finds the *InputError;
+//   - once the access token expires, when there is no refresh token or its
+//     known expiry has passed: until then the access token is handed out.
+type RefreshError struct {
+	err    error
+	reason string
+}
+
+// Error implements error.
+func (e *RefreshError) Error() string {
+	var inputErr *InputError
+	if errors.As(e.err, &inputErr) {
+		return "squareoauth: cannot refresh with the stored token; the seller must authorize again: " + e.err.Error()
+	}
+	if e.err != nil {
+		return "squareoauth: the refresh was refused; the seller must authorize again: " + e.err.Error()
+	}
+	return "squareoauth: cannot refresh: " + e.reason + "; the seller must authorize again"
+}
+
+// Unwrap returns Square's *Error or the *InputError, if any.
+func (e *RefreshError) Unwrap() error { return e.err }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -376,8 +375,8 @@ func cannotRefresh(tok Token, now time.Time) string {
 // refused reports whether the refresh failed for good: Square itself
 // refused it, or the stored refresh token is malformed (an *InputError,
 // before anything is sent). Square's refusal is a 4xx other than a timeout
-// or a rate limit that carries an error in one of Square's own shapes (see
-// squareErrorShape). Anything else may pass: a bare or HTML 401 or 403 from
+// or a rate limit whose body is in one of Square's own error shapes (see
+// decodeErrorBody). Anything else may pass: a bare or HTML 401 or 403 from
 // a proxy or a captive portal, an API gateway's {"message":"Forbidden"}, a
 // 5xx, a network failure.
 func refused(err error) bool {
@@ -385,47 +384,8 @@ func refused(err error) bool {
 	if errors.As(err, &e) {
 		s := e.StatusCode
 		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests &&
-			slices.ContainsFunc(e.Errors, squareErrorShape)
+			e.fromSquare()
 	}
 	var ie *InputError
 	return errors.As(err, &ie)
 }
-
-// squareErrorShape reports whether d holds what only Square's own error
-// bodies hold together: a category and a code (the current shape; Square's
-// Error object requires both), or a type and a message (the legacy shape,
-// decoded as Code and Detail). An API gateway's {"message":…} has a message
-// alone.
-func squareErrorShape(d ErrorDetail) bool {
-	return d.Code != "" && (d.Category != "" || d.Detail != "")
-}
-
-// RefreshError reports that a TokenSource can no longer refresh its token.
-// It is permanent: the TokenSource returns it from then on without another
-// request, and the seller must authorize the application again. It comes
-//
-//   - at once when Square refuses the refresh token (revoked, expired or
-//     already spent); errors.As also finds Square's *Error;
-//   - at once when the stored refresh token is malformed, before anything
-//     is sent; errors.As also finds the *InputError;
-//   - once the access token expires, when there is no refresh token or its
-//     known expiry has passed: until then the access token is handed out.
-type RefreshError struct {
-	err    error
-	reason string
-}
-
-// Error implements error.
-func (e *RefreshError) Error() string {
-	var inputErr *InputError
-	if errors.As(e.err, &inputErr) {
-		return "squareoauth: cannot refresh with the stored token; the seller must authorize again: " + e.err.Error()
-	}
-	if e.err != nil {
-		return "squareoauth: the refresh was refused; the seller must authorize again: " + e.err.Error()
-	}
-	return "squareoauth: cannot refresh: " + e.reason + "; the seller must authorize again"
-}
-
-// Unwrap returns Square's *Error or the *InputError, if any.
-func (e *RefreshError) Unwrap() error { return e.err }
