@@ -64,6 +64,11 @@ func runRefresh(ctx context.Context, c *cli, args []string) int {
 		RefreshToken: refresh,
 	})
 	if err != nil {
+		// A failed 2xx can still carry the refresh token that replaced the
+		// spent one: print it, or the authorization is lost with this run.
+		if tok != nil && opts.json {
+			c.printJSON(tok)
+		}
 		return c.fail("refresh", err)
 	}
 	c.printToken(opts.json, tok)

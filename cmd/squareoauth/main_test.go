@@ -400,6 +400,31 @@ func TestUnexpectedAnswerExitCode(t *testing.T) {
 	}
 }
 
+// TestRefreshKeepsRotatedTokenOfFailedAnswer: Square answered a PKCE
+// refresh with a new refresh token but no usable access token. The old one
+// is spent, so --json must still print the new one, and the exit says the
+// call failed.
+func TestRefreshKeepsRotatedTokenOfFailedAnswer(t *testing.T) {
+	t.Parallel()
+	const rotated = "EQAA-rotated-refresh-token-000000000"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"refresh_token":%q,"refresh_token_expires_at":"2027-03-01T00:00:00Z"}`, rotated)
+	}))
+	t.Cleanup(srv.Close)
+	env := map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x", "SQUARE_REFRESH_TOKEN": "EQAA-spent-refresh-token-0000000000"}
+	code, out, errOut := runCLI(t, env, "", "refresh", "--env", srv.URL, "--json")
+	var got struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.RefreshToken != rotated {
+		t.Errorf("stdout %q (%v); want the rotated refresh token as JSON", out, err)
+	}
+	if code != exitSquare || !strings.Contains(errOut, "squareoauth refresh:") {
+		t.Errorf("exit %d, stderr %q; want the failure reported", code, errOut)
+	}
+}
+
 func TestNetworkFailureExitCode(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"SQUARE_CLIENT_ID": "sq0idp-x", "SQUARE_CLIENT_SECRET": "sq0csp-CANARY-secret", "SQUARE_AUTH_CODE": "sq0cgb-CANARY"}
