@@ -173,10 +173,12 @@ func clip(s string) string {
 }
 
 // printable masks control characters as "?", so that a text from a server
-// or a redirect cannot start a forged line in a log.
+// or a redirect cannot start a forged line in a log, and bidirectional
+// controls too, so that it cannot make the line read in another order
+// (CVE-2021-42574, "Trojan Source").
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return '?'
 		}
 		return r
