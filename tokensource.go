@@ -219,71 +219,30 @@ func (s *TokenSource) update(ctx context.Context) (*sourceState, error) {
 		}
 		return nil, s.fail(&RefreshError{reason: reason})
 	}
-	// A PKCE refresh token goes without the secret, even when the Client
-	// has one: Square then rotates it, as the PKCE flow expects.
-	pkce := !st.tok.RefreshTokenExpiresAt.IsZero()
-	refresh := ObtainTokenRequest{
-		GrantType:    GrantTypeRefreshToken,
-		RefreshToken: st.tok.RefreshToken,
-		ShortLived:   st.tok.ShortLived, // else Square answers with a 30-day token
+	next, err := s.client.Refresh(ctx, st.tok)
+	var refusal *RefreshError
+	switch {
+	case err == nil:
+		return s.save(ctx, s.issued(next, time.Now()))
+	case errors.As(err, &refusal):
+		return nil, s.fail(refusal)
 	}
-	if !pkce {
-		refresh.ClientSecret = s.client.clientSecret
-	}
-	resp, err := s.client.obtainToken(ctx, refresh, st.tok.AccessToken)
-	if err == nil {
-		var next Token
-		if next, err = successor(st.tok, resp, time.Now()); err == nil {
-			return s.save(ctx, s.issued(next, time.Now()))
-		}
-	}
-	if refused(err) {
-		return nil, s.fail(&RefreshError{err: err})
-	}
-	return s.passing(ctx, st, resp, err, now)
-}
-
-// successor is the Token an answer to prev's refresh issued, or why the
-// answer cannot be used: no access token, an expiry that cannot be read, or
-// one already past (handed out, it would fail; refreshed again at once, it
-// would send a refresh per call).
-func successor(prev Token, resp *ObtainTokenResponse, now time.Time) (Token, error) {
-	next, err := resp.Token()
-	if err != nil {
-		return Token{}, err
-	}
-	if !now.Before(next.ExpiresAt.Add(-expiryDelta)) {
-		return Token{}, errors.New("squareoauth: the answer's expires_at has already passed")
-	}
-	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
-		next.RefreshToken = prev.RefreshToken
-		next.RefreshTokenExpiresAt = prev.RefreshTokenExpiresAt
-	}
-	if next.MerchantID == "" {
-		next.MerchantID = prev.MerchantID
-	}
-	return next, nil
+	return s.passing(ctx, st, next, err, now)
 }
 
 // passing handles a refresh that failed for a reason that may pass. The
 // current token is handed out while it works and the refresh is tried
 // again after retryEarlyRefreshAfter; once it has expired, the failure is
-// returned and the next call tries again. A new refresh token in a 2xx
-// answer that was otherwise unusable is kept and handed to OnRefresh
-// first: with PKCE, Square has spent the one this TokenSource sent.
-func (s *TokenSource) passing(ctx context.Context, st *sourceState, resp *ObtainTokenResponse, err error, now time.Time) (*sourceState, error) {
+// returned and the next call tries again. kept, when it holds a refresh
+// token, is the current token with the one an unusable answer rotated in:
+// it replaces the current one and goes to OnRefresh first, since with PKCE
+// Square has spent the one this TokenSource sent.
+func (s *TokenSource) passing(ctx context.Context, st *sourceState, kept Token, err error, now time.Time) (*sourceState, error) {
 	until := now // due again at once
 	if expires := st.tok.ExpiresAt.Add(-expiryDelta); now.Before(expires) {
 		until = now.Add(min(retryEarlyRefreshAfter, expires.Sub(now)))
 	}
-	if resp != nil && resp.RefreshToken != "" && resp.RefreshToken != st.tok.RefreshToken {
-		kept := st.tok
-		kept.RefreshToken = resp.RefreshToken
-		// A rotated token whose expiry cannot be read keeps the old
-		// expiry, which is earlier.
-		if at, parseErr := parseTime(resp.RefreshTokenExpiresAt); parseErr == nil {
-			kept.RefreshTokenExpiresAt = at
-		}
+	if kept.RefreshToken != "" {
 		saved, saveErr := s.save(ctx, newState(kept, until))
 		if saveErr != nil {
 			return nil, errors.Join(err, saveErr)
@@ -295,7 +254,7 @@ func (s *TokenSource) passing(ctx context.Context, st *sourceState, resp *Obtain
 	if until.After(now) {
 		return st, nil
 	}
-	return nil, fmt.Errorf("squareoauth: refreshing the token: %w", err)
+	return nil, err
 }
 
 // storeUntil stores st's token with the fast path open until the given time.

@@ -1,0 +1,100 @@
+package squareoauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// This file exposes, for stores that keep tokens outside a TokenSource
+// (such as the vault module), the two decisions a TokenSource makes: when a
+// token is due, and how one refresh request is made and judged.
+
+// RefreshAt is when a TokenSource with the default margin would refresh t:
+// once fewer than 23 days are left of a 30-day token, or 6 hours of a
+// short-lived one, following Square's advice to renew access tokens every
+// 7 days or less.
+func (t Token) RefreshAt() time.Time {
+	return (&TokenSource{margin: -1}).snapshot(t).refreshAt
+}
+
+// HasClientSecret reports whether c was configured with a client secret,
+// which RevokeToken needs.
+func (c *Client) HasClientSecret() bool { return c.clientSecret != "" }
+
+// Refresh makes one refresh_token request for tok, exactly as a
+// TokenSource does, and returns the new Token: a PKCE refresh token (one
+// with a RefreshTokenExpiresAt) is sent without the client secret so that
+// Square rotates it, a short-lived token stays short-lived, and a code-flow
+// answer without a refresh token keeps tok's. Refresh keeps no state and
+// does not retry after Square may have acted.
+//
+// A *RefreshError means the seller must authorize again: Square refused the
+// refresh with its own error, the stored token is malformed, or tok has no
+// refresh token or its refresh token expired (then nothing is sent). Any
+// other error may pass: a network failure, a 5xx or 429, an answer without
+// Square's error body, or a success that cannot be used (no access token,
+// an expiry that cannot be read or has passed). When such a success still
+// carried a new refresh token, the error comes with tok holding it, which
+// must be stored: with PKCE the old one is spent.
+func (c *Client) Refresh(ctx context.Context, tok Token) (Token, error) {
+	if reason := cannotRefresh(tok, time.Now()); reason != "" {
+		return Token{}, &RefreshError{reason: reason}
+	}
+	// A PKCE refresh token goes without the secret, even when the Client
+	// has one: Square then rotates it, as the PKCE flow expects.
+	pkce := !tok.RefreshTokenExpiresAt.IsZero()
+	req := ObtainTokenRequest{
+		GrantType:    GrantTypeRefreshToken,
+		RefreshToken: tok.RefreshToken,
+		ShortLived:   tok.ShortLived, // else Square answers with a 30-day token
+	}
+	if !pkce {
+		req.ClientSecret = c.clientSecret
+	}
+	resp, err := c.obtainToken(ctx, req, tok.AccessToken)
+	if err == nil {
+		var next Token
+		if next, err = successor(tok, resp, time.Now()); err == nil {
+			return next, nil
+		}
+	}
+	if refused(err) {
+		return Token{}, &RefreshError{err: err}
+	}
+	err = fmt.Errorf("squareoauth: refreshing the token: %w", err)
+	if resp == nil || resp.RefreshToken == "" || resp.RefreshToken == tok.RefreshToken {
+		return Token{}, err
+	}
+	kept := tok
+	kept.RefreshToken = resp.RefreshToken
+	// A rotated token whose expiry cannot be read keeps the old expiry,
+	// which is earlier.
+	if at, parseErr := parseTime(resp.RefreshTokenExpiresAt); parseErr == nil {
+		kept.RefreshTokenExpiresAt = at
+	}
+	return kept, err
+}
+
+// successor is the Token an answer to prev's refresh issued, or why the
+// answer cannot be used: no access token, an expiry that cannot be read, or
+// one already past (handed out, it would fail; refreshed again at once, it
+// would send a refresh per call).
+func successor(prev Token, resp *ObtainTokenResponse, now time.Time) (Token, error) {
+	next, err := resp.Token()
+	if err != nil {
+		return Token{}, err
+	}
+	if !now.Before(next.ExpiresAt.Add(-expiryDelta)) {
+		return Token{}, errors.New("squareoauth: the answer's expires_at has already passed")
+	}
+	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
+		next.RefreshToken = prev.RefreshToken
+		next.RefreshTokenExpiresAt = prev.RefreshTokenExpiresAt
+	}
+	if next.MerchantID == "" {
+		next.MerchantID = prev.MerchantID
+	}
+	return next, nil
+}
