@@ -19,7 +19,9 @@ type Key struct {
 }
 
 // String shows the key's ID, never its secret.
-func (k Key) String() string { return fmt.Sprintf("vault.Key{ID:%q, Secret:[%d bytes]}", k.ID, len(k.Secret)) }
+func (k Key) String() string {
+	return fmt.Sprintf("vault.Key{ID:%q, Secret:[%d bytes]}", k.ID, len(k.Secret))
+}
 
 // GoString is String, for %#v.
 func (k Key) GoString() string { return k.String() }

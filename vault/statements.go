@@ -4,11 +4,11 @@ package vault
 // the database's clock in milliseconds, $n a parameter) and rewritten for
 // the dialect by Open.
 type statements struct {
-	load, all, save, remove                            string
-	claim, claimDue, release, poll                     string
-	refreshed, keepRefreshToken, failed, reauthorize   string
-	deferRefresh, rekeyList, rekey                     string
-	seenEvent, recordEvent, revoke                     string
+	load, all, save, remove                          string
+	claim, claimDue, release, poll                   string
+	refreshed, keepRefreshToken, failed, reauthorize string
+	deferRefresh, rekeyList, rekey                   string
+	seenEvent, recordEvent, revoke                   string
 }
 
 const (
