@@ -14,6 +14,7 @@ import (
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/squareoauthtest"
+	"golang.org/x/oauth2"
 )
 
 // defaultTestPostgres is the PostgreSQL the tests use unless
@@ -169,4 +170,29 @@ func sameToken(a, b squareoauth.Token) bool {
 		a.MerchantID == b.MerchantID && a.ShortLived == b.ShortLived &&
 		a.ExpiresAt.UnixMilli() == b.ExpiresAt.UnixMilli() &&
 		a.RefreshTokenExpiresAt.UnixMilli() == b.RefreshTokenExpiresAt.UnixMilli()
+}
+
+// connectPKCE authorizes merchantID at the fake in the PKCE flow and
+// connects it through v.
+func (f *fixture) connectPKCE(t testing.TB, v *Vault, merchantID string) squareoauth.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	tok, err := v.Connect(context.Background(), squareoauth.ObtainTokenRequest{
+		GrantType:    squareoauth.GrantTypeAuthorizationCode,
+		Code:         f.srv.AuthorizePKCE(merchantID, oauth2.S256ChallengeFromVerifier(verifier)),
+		CodeVerifier: verifier,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.RefreshTokenExpiresAt.IsZero() {
+		t.Fatal("a PKCE token without RefreshTokenExpiresAt")
+	}
+	return tok
+}
+
+// env is a childEnv for the fixture's server and dsn.
+func (f *fixture) env(mode, dsn, merchant string) childEnv {
+	return childEnv{mode: mode, dsn: dsn, srvURL: f.srv.URL, clientID: f.srv.ClientID,
+		secret: f.srv.ClientSecret, merchant: merchant, lease: 5 * time.Second}
 }
