@@ -196,3 +196,15 @@ func (f *fixture) env(mode, dsn, merchant string) childEnv {
 	return childEnv{mode: mode, dsn: dsn, srvURL: f.srv.URL, clientID: f.srv.ClientID,
 		secret: f.srv.ClientSecret, merchant: merchant, lease: 5 * time.Second}
 }
+
+// clientWith is a Client for the fixture's server with a retry policy.
+func (f *fixture) clientWith(t testing.TB, retry squareoauth.RetryPolicy) *squareoauth.Client {
+	t.Helper()
+	cfg := f.srv.Config()
+	cfg.Retry = &retry
+	c, err := squareoauth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
