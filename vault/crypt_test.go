@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func assertAbsent(t *testing.T, where string, b []byte, secrets ...string) {
 		if s == "" {
 			continue
 		}
-		for _, form := range []string{s, hex.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s))} {
+		for _, form := range []string{s, hex.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s)), fmt.Sprint([]byte(s))} {
 			if bytes.Contains(b, []byte(form)) {
 				t.Errorf("%s holds a secret in clear", where)
 			}
