@@ -194,3 +194,30 @@ func TestDisconnect(t *testing.T) {
 		}
 	})
 }
+
+// Without a client secret, Disconnect deletes the row and sends nothing:
+// RevokeToken needs the secret.
+func TestDisconnectWithoutSecret(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dsn := engineDSN(t, "sqlite")
+	f.connect(t, f.open(t, dsn, f.config()), "MLNOSECRET01")
+	cfg := f.srv.Config()
+	cfg.ClientSecret = ""
+	public, err := squareoauth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vcfg := f.config()
+	vcfg.Client = public
+	v := f.open(t, dsn, vcfg)
+	if err := v.Disconnect(context.Background(), "MLNOSECRET01"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.srv.Hits("/oauth2/revoke"); n != 0 {
+		t.Errorf("%d RevokeToken requests without a secret", n)
+	}
+	if _, err := v.Seller(context.Background(), "MLNOSECRET01"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Seller after Disconnect: %v", err)
+	}
+}
