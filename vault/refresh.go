@@ -144,6 +144,7 @@ func (v *Vault) store(ctx context.Context, r *row, next squareoauth.Token) (squa
 		tok, _, err := v.fromRow(cur, time.Now())
 		return tok, outcomeNone, err
 	}
+	v.cfg.Logger.Debug("vault: refreshed", "merchant_id", r.merchantID, "expires_at", next.ExpiresAt)
 	return next, outcomeRefreshed, nil
 }
 
