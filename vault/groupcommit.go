@@ -47,10 +47,11 @@ func newGroupCommit(db *sql.DB, limit int) *groupCommit {
 	return g
 }
 
-// ExecContext queues a write and waits until it is committed. Once queued
-// it runs to its end: ctx bounds only the wait for a place in the queue.
+// ExecContext queues a write and waits until it is committed or has
+// failed. ctx bounds the write (RefreshDue's refreshes are already detached
+// from its caller, with a deadline of their own).
 func (g *groupCommit) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	w := &groupWrite{ctx: context.WithoutCancel(ctx), query: query, args: args, done: make(chan struct{})}
+	w := &groupWrite{ctx: ctx, query: query, args: args, done: make(chan struct{})}
 	select {
 	case g.reqs <- w:
 	case <-ctx.Done():
