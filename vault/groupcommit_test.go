@@ -20,7 +20,7 @@ func TestGroupCommit(t *testing.T) {
 			makeDue(t, v, f.connect(t, v, fmt.Sprintf("MLGROUP%05d", i)))
 		}
 		const n = 6
-		g := &groupCommit{db: v.db, reqs: make(chan *groupWrite, n), max: n, done: make(chan struct{})}
+		g := &groupCommit{db: v.db, reqs: make(chan *groupWrite, n), max: n}
 		results := make([]int64, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -39,7 +39,7 @@ func TestGroupCommit(t *testing.T) {
 		for len(g.reqs) < n { // all queued before the first commit: one group
 			time.Sleep(time.Millisecond)
 		}
-		go g.run()
+		g.wg.Go(g.run)
 		wg.Wait()
 		g.close()
 		for i := range n {
