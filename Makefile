@@ -1,7 +1,7 @@
 # Every target works on a fresh machine with only Go (and git, make) installed.
 GO ?= go
 
-.PHONY: all generate check-generated check-api test fuzz bench vet fmt-check demo ci
+.PHONY: all generate check-generated check-api test alloc-budget test-vault fuzz bench vet fmt-check demo ci
 
 all: check-generated check-api vet fmt-check test
 
@@ -39,6 +39,18 @@ check-api:
 # The README's test command.
 test:
 	$(GO) test -race ./...
+
+# The allocation budget of each call against raw net/http. It needs a
+# build without -race, under which sync.Pool drops items at random.
+alloc-budget:
+	$(GO) test -count=1 -run '^TestAllocationBudget$$' -v .
+
+# The vault module (vault/go.mod), on SQLite and on the PostgreSQL that
+# SQUAREOAUTH_TEST_POSTGRES names (default 127.0.0.1:5432, database test);
+# its PostgreSQL tests skip when no server answers, unless
+# SQUAREOAUTH_REQUIRE_POSTGRES=1.
+test-vault:
+	cd vault && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race ./...
 
 # The SDK against a raw net/http baseline: time, bytes and allocations per
 # call (rounds alternate raw and SDK), their ratios by benchstat (pinned
@@ -80,4 +92,5 @@ fmt-check:
 demo:
 	$(GO) run ./cmd/squareoauth demo
 
-ci: check-generated check-api vet fmt-check test fuzz
+# What CI runs (.ci/run, after starting PostgreSQL).
+ci: check-generated check-api vet fmt-check test alloc-budget test-vault fuzz
