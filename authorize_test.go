@@ -10,15 +10,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func newClient(t *testing.T, baseURL string) *squareoauth.Client {
-	t.Helper()
-	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: baseURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestAuthorizeURLEnvironments(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ baseURL, want string }{
