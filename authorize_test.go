@@ -2,22 +2,16 @@ package squareoauth_test
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/squareoauth/squareoauth"
 	"golang.org/x/oauth2"
 )
-
-func newClient(t *testing.T, baseURL string) *squareoauth.Client {
-	t.Helper()
-	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: baseURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func TestAuthorizeURLEnvironments(t *testing.T) {
 	t.Parallel()
@@ -171,6 +165,76 @@ func TestParseCallback(t *testing.T) {
 				t.Errorf("unexpected error %v", err)
 			}
 			assertNoSecrets(t, err, code, state)
+		})
+	}
+}
+
+// TestAuthorizeURLIsAccepted checks the SDK's own authorize URL, with every
+// option set, against the fake's authorize page, and its ParseCallback
+// against the redirect the page sends.
+func TestAuthorizeURLIsAccepted(t *testing.T) {
+	t.Parallel()
+	for _, deny := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deny=%v", deny), func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			c := f.client
+			f.fake.DenyConsent(deny)
+			verifier := oauth2.GenerateVerifier()
+			session := false
+			const redirect = "https://app.example/square/callback?tenant=7"
+			u, err := c.AuthorizeURL(squareoauth.AuthorizeOptions{
+				Scopes:        []string{"PAYMENTS_READ", "ORDERS_READ"},
+				State:         "state-0001",
+				Locale:        "fr-CA",
+				Session:       &session,
+				CodeChallenge: oauth2.S256ChallengeFromVerifier(verifier),
+				RedirectURI:   redirect,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := browser.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			loc, err := resp.Location()
+			if err != nil {
+				t.Fatalf("status %d, Location: %v", resp.StatusCode, err)
+			}
+			if !strings.HasPrefix(loc.String(), redirect+"&") {
+				t.Errorf("Location got %q; want it to extend %q", loc, redirect)
+			}
+
+			code, err := squareoauth.ParseCallback(loc.Query(), "state-0001")
+			if deny {
+				var ce *squareoauth.CallbackError
+				if !errors.As(err, &ce) || ce.Code != "access_denied" || ce.Description != "user_denied" {
+					t.Errorf("ParseCallback error got %v; want a *CallbackError access_denied user_denied", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseCallback: %v", err)
+			}
+			tok, err := c.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+				GrantType: squareoauth.GrantTypeAuthorizationCode, Code: code, CodeVerifier: verifier, RedirectURI: redirect,
+			})
+			if err != nil {
+				t.Fatalf("ObtainToken: %v", err)
+			}
+			if tok.RefreshTokenExpiresAt == "" {
+				t.Errorf("RefreshTokenExpiresAt got %q; want a PKCE refresh token's expiry", tok.RefreshTokenExpiresAt)
+			}
+			st, err := c.RetrieveTokenStatus(t.Context(), tok.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"PAYMENTS_READ", "ORDERS_READ"}; !slices.Equal(st.Scopes, want) {
+				t.Errorf("Scopes got %q; want %q", st.Scopes, want)
+			}
 		})
 	}
 }

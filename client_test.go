@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,114 +13,6 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 	"golang.org/x/oauth2"
 )
-
-// Canary credentials: every test that can fail checks none of them appears in
-// an error or printed value.
-const (
-	testClientID     = "sq0idp-test-application"
-	testClientSecret = "sq0csp-CANARY-client-secret-0001"
-	testMerchantID   = "MLTESTMERCHANT01"
-	// proxyPrefix mounts the fake below a path, as a proxy would, so that a
-	// request built from an absolute path instead of the BaseURL misses it.
-	proxyPrefix = "/square-proxy"
-)
-
-// fixture is a Client wired to a fresh fake Square.
-type fixture struct {
-	client *squareoauth.Client
-	fake   *fakesquare.Server
-	url    string // the BaseURL, including proxyPrefix
-	srv    *httptest.Server
-}
-
-// close stops the fake early; cleanup closing it again is harmless.
-func (f fixture) close() { f.srv.Close() }
-
-// setup starts a fake Square behind a path prefix and returns a Client for
-// it. At cleanup it fails the test if the fake saw anything that breaks
-// openapi.yaml or Square's header rules, or a request outside the prefix.
-func setup(t *testing.T, edit ...func(*squareoauth.Config)) fixture {
-	t.Helper()
-	fake := fakesquare.New(fakesquare.App{ClientID: testClientID, ClientSecret: testClientSecret})
-	mux := http.NewServeMux()
-	mux.Handle(proxyPrefix+"/", http.StripPrefix(proxyPrefix, fake))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("request outside the BaseURL prefix: %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		for _, v := range fake.Violations() {
-			t.Errorf("fake Square saw a violation: %s", v)
-		}
-	})
-	cfg := squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret, BaseURL: srv.URL + proxyPrefix}
-	for _, e := range edit {
-		e(&cfg)
-	}
-	c, err := squareoauth.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return fixture{client: c, fake: fake, url: cfg.BaseURL, srv: srv}
-}
-
-// noRetry makes every call send exactly one request, for tests of how a
-// single answer is turned into a result.
-func noRetry(c *squareoauth.Config) { c.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1} }
-
-// obtain exchanges a fresh authorization code for a token.
-func (f fixture) obtain(t *testing.T, scopes ...string) *squareoauth.ObtainTokenResponse {
-	t.Helper()
-	tok, err := f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
-		GrantType: squareoauth.GrantTypeAuthorizationCode,
-		Code:      f.fake.Authorize(testMerchantID, scopes...),
-	})
-	if err != nil {
-		t.Fatalf("ObtainToken: %v", err)
-	}
-	return tok
-}
-
-// lastRequest returns the last request the fake received.
-func (f fixture) lastRequest(t *testing.T) fakesquare.Request {
-	t.Helper()
-	reqs := f.fake.Requests()
-	if len(reqs) == 0 {
-		t.Fatal("the fake received no request")
-	}
-	return reqs[len(reqs)-1]
-}
-
-// asError returns err as an *Error or fails the test.
-func asError(t *testing.T, err error) *squareoauth.Error {
-	t.Helper()
-	var e *squareoauth.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got error %v (%T); want a *squareoauth.Error", err, err)
-	}
-	return e
-}
-
-// assertNoSecrets fails if any printed form of v contains one of secrets.
-func assertNoSecrets(t *testing.T, v any, secrets ...string) {
-	t.Helper()
-	forms := []string{fmt.Sprint(v), fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v), fmt.Sprintf("%s", v)}
-	if err, ok := v.(error); ok && err != nil {
-		forms = append(forms, err.Error())
-	}
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		for _, form := range forms {
-			if strings.Contains(form, s) {
-				t.Errorf("secret %q leaked into %q", s, form)
-			}
-		}
-	}
-}
 
 func TestFullFlow(t *testing.T) {
 	t.Parallel()

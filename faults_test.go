@@ -1,15 +1,16 @@
 package squareoauth_test
 
+// One table of broken, failing and odd answers, each injected in front of
+// each of the three calls, with the outcome the row states: the status and
+// text of the *Error, or success, or a failure with no answer; how many
+// requests reach Square; and whether Square may have acted on the request
+// (spent). Every row also runs under the leak checker.
+
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"runtime"
-	"runtime/pprof"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,161 +18,197 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
-// fastRetries keeps the default attempt count but shrinks the waits, so the
-// matrix runs in milliseconds.
-var fastRetries = &squareoauth.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}
-
-// outcome is what one call must end with under one fault.
+// outcome is what a call must end with.
 type outcome struct {
-	status   int // the *Error's status; 0 with ok false means no answer (not an *Error)
-	ok       bool
-	attempts int // requests that reach the fake
+	ok       bool   // success
+	status   int    // the *Error's StatusCode; 0 without ok: a failure with no answer, not an *Error
+	code     string // the first error code of the *Error, "" for none
+	text     string // in the *Error's Error()
+	attempts int    // requests that reach Square, and Error.Attempts
 }
 
-// matrixCase is one fault, queued times times, and the outcome per call.
-type matrixCase struct {
+// faultCase is one fault and the outcome it must have.
+type faultCase struct {
 	name  string
 	fault fakesquare.Fault
-	times int // how often the fault is queued; more than MaxAttempts means every attempt meets it
+	// once queues the fault for the first request only, so that a retry
+	// meets Square itself; otherwise every attempt meets it.
+	once bool
+	only string // the one call the row is for; "" for all three
 	// deadline, when set, is the caller's: the call must end with it.
 	deadline time.Duration
-	obtain   outcome
-	revoke   outcome
-	status   outcome
+	// want is the outcome of RevokeToken and RetrieveTokenStatus, which are
+	// safe to repeat, and of ObtainToken unless spent.
+	want outcome
+	// spent: Square may have acted on the request, so the code may be
+	// spent and ObtainToken must not send it again: it ends after one
+	// attempt, with the answer obtain states, or else with want's.
+	spent  bool
+	obtain *outcome
 }
 
-// goodBody returns a valid answer body for each call, for faults that
-// deliver one in an unusual way.
+// outcome returns the row's outcome for the named call.
+func (c faultCase) outcome(call string) outcome {
+	if call != "ObtainToken" || !c.spent {
+		return c.want
+	}
+	if c.obtain != nil {
+		return *c.obtain
+	}
+	o := c.want
+	o.attempts = 1
+	return o
+}
+
+// canaryToken is a token a broken answer issues: no error may quote it.
+const canaryToken = "EAAA-CANARY-issued-in-a-broken-answer"
+
+// goodBody is a valid answer body for each call, for faults that deliver
+// one in an unusual way.
 var goodBody = map[string]string{
 	"ObtainToken":         `{"access_token":"EAAA-CANARY-from-a-fault-answer-000","token_type":"bearer","expires_at":"2030-01-01T00:00:00Z","merchant_id":"MLTESTMERCHANT01"}`,
 	"RevokeToken":         `{"success":true}`,
 	"RetrieveTokenStatus": `{"scopes":["PAYMENTS_READ"],"merchant_id":"MLTESTMERCHANT01"}`,
 }
 
-func matrixCases() []matrixCase {
-	all := func(o outcome) (outcome, outcome, outcome) { return o, o, o }
-	every := 5 // more than the 3 attempts of the default policy
-	html := http.Header{"Content-Type": {"text/html"}}
-	cases := []matrixCase{
-		{name: "HTML 502 from a proxy", times: every,
-			fault:  fakesquare.Fault{Status: 502, Header: html, Body: []byte("<html>bad gateway</html>")},
-			obtain: outcome{status: 502, attempts: 1}, revoke: outcome{status: 502, attempts: 3}, status: outcome{status: 502, attempts: 3}},
-		{name: "one HTML 502, then Square", times: 1,
-			fault:  fakesquare.Fault{Status: 502, Header: html, Body: []byte("<html>bad gateway</html>")},
-			obtain: outcome{status: 502, attempts: 1}, revoke: outcome{ok: true, attempts: 2}, status: outcome{ok: true, attempts: 2}},
-		{name: "empty 500", times: every, fault: fakesquare.Fault{Status: 500},
-			obtain: outcome{status: 500, attempts: 1}, revoke: outcome{status: 500, attempts: 3}, status: outcome{status: 500, attempts: 3}},
-		{name: "503 without Retry-After", times: every, fault: fakesquare.Fault{Status: 503, Header: jsonHeader()},
-			obtain: outcome{status: 503, attempts: 1}, revoke: outcome{status: 503, attempts: 3}, status: outcome{status: 503, attempts: 3}},
-		{name: "503 with Retry-After, then Square", times: 1,
-			fault:  fakesquare.Fault{Status: 503, Header: http.Header{"Retry-After": {"0"}}},
-			obtain: outcome{ok: true, attempts: 2}, revoke: outcome{ok: true, attempts: 2}, status: outcome{ok: true, attempts: 2}},
-		{name: "504, then Square", times: 1, fault: fakesquare.Fault{Status: 504},
-			obtain: outcome{status: 504, attempts: 1}, revoke: outcome{ok: true, attempts: 2}, status: outcome{ok: true, attempts: 2}},
-		{name: "408, then Square", times: 1, fault: fakesquare.Fault{Status: 408},
-			obtain: outcome{status: 408, attempts: 1}, revoke: outcome{ok: true, attempts: 2}, status: outcome{ok: true, attempts: 2}},
-		{name: "500, then Square", times: 1, fault: fakesquare.Fault{Status: 500, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"API_ERROR","code":"INTERNAL_SERVER_ERROR"}]}`)},
-			obtain: outcome{status: 500, attempts: 1}, revoke: outcome{ok: true, attempts: 2}, status: outcome{ok: true, attempts: 2}},
-		{name: "connection dropped after the request", times: every, fault: fakesquare.Fault{Drop: true},
-			obtain: outcome{attempts: 1}, revoke: outcome{attempts: 3}, status: outcome{attempts: 3}},
-		{name: "connection reset mid-body", times: every,
-			fault:  fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"EAAA-CANARY-cut`), Reset: true},
-			obtain: outcome{attempts: 1}, revoke: outcome{attempts: 3}, status: outcome{attempts: 3}},
-		{name: "truncated JSON 200", times: every, fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"EAAA-CANARY-trunc`)}},
-		{name: "JSON array 200", times: every, fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`[{"success":true}]`)}},
-		{name: "100 MiB 200", times: every, fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"x":"`), BodySize: 100 << 20}},
-		{name: "200 carrying errors", times: every,
-			fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"EAAA-CANARY-half","success":true,"errors":[{"category":"API_ERROR","code":"INTERNAL_SERVER_ERROR"}]}`)}},
-		{name: "legacy error shape", times: every,
-			fault: fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"message":"bad request","type":"bad_request"}`)}},
-		{name: "unknown code and category", times: every,
-			fault: fakesquare.Fault{Status: 403, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"NEW_CATEGORY","code":"NEW_CODE"}]}`)}},
-		{name: "Retry-After longer than MaxDelay", times: every,
-			fault: fakesquare.Fault{Status: 429, Header: http.Header{"Retry-After": {"3600"}}}},
-	}
-	// Cases whose outcome is the same for every call.
-	for i, c := range cases {
-		switch c.name {
-		case "truncated JSON 200", "JSON array 200", "100 MiB 200", "200 carrying errors":
-			cases[i].obtain, cases[i].revoke, cases[i].status = all(outcome{status: 200, attempts: 1})
-		case "legacy error shape":
-			cases[i].obtain, cases[i].revoke, cases[i].status = all(outcome{status: 400, attempts: 1})
-		case "unknown code and category":
-			cases[i].obtain, cases[i].revoke, cases[i].status = all(outcome{status: 403, attempts: 1})
-		case "Retry-After longer than MaxDelay":
-			cases[i].obtain, cases[i].revoke, cases[i].status = all(outcome{status: 429, attempts: 1})
-		}
-	}
-	o, r, s := all(outcome{status: 429, attempts: 3})
-	cases = append(cases, matrixCase{name: "empty 429 with a JSON content type", times: every,
-		fault: fakesquare.Fault{Status: 429, Header: jsonHeader()}, obtain: o, revoke: r, status: s})
-	o, r, s = all(outcome{ok: true, attempts: 2})
-	cases = append(cases, matrixCase{name: "429 with Retry-After 0, then Square", times: 1,
-		fault: fakesquare.Fault{Status: 429, Header: http.Header{"Retry-After": {"0"}, "Content-Type": {"application/json"}}}, obtain: o, revoke: r, status: s})
-	o, r, s = all(outcome{attempts: 1})
-	cases = append(cases, matrixCase{name: "a server that stalls past the deadline", times: 5, deadline: 300 * time.Millisecond,
-		fault: fakesquare.Fault{Delay: time.Minute}, obtain: o, revoke: r, status: s})
-	o, r, s = all(outcome{ok: true, attempts: 1})
-	for _, name := range []string{"ObtainToken", "RevokeToken", "RetrieveTokenStatus"} {
-		cases = append(cases, matrixCase{name: "200 without a content type/" + name, times: 1,
-			fault: fakesquare.Fault{Body: []byte(goodBody[name])}, obtain: o, revoke: r, status: s})
-	}
-	return cases
+var (
+	html         = http.Header{"Content-Type": {"text/html"}}
+	retryAfter0  = http.Header{"Retry-After": {"0"}, "Content-Type": {"application/json"}}
+	internal500  = []byte(`{"errors":[{"category":"API_ERROR","code":"INTERNAL_SERVER_ERROR"}]}`)
+	badGateway   = []byte("<html><body>Bad gateway</body></html>")
+	carriesError = `"errors":[{"category":"API_ERROR","code":"INTERNAL_SERVER_ERROR","detail":"half done ` + canaryToken + `"}]`
+)
+
+var faultCases = []faultCase{
+	// Square's own error bodies, in both shapes.
+	{name: "v2 errors body",
+		fault: fakesquare.Fault{Status: 401, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"token expired"}]}`)},
+		want:  outcome{status: 401, code: "UNAUTHORIZED", text: "401 Unauthorized: UNAUTHORIZED: token expired", attempts: 1}},
+	{name: "legacy message/type body",
+		fault: fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"message":"bad authorization header","type":"bad_request.invalid_parameter","field":"Authorization"}`)},
+		want:  outcome{status: 400, code: "bad_request.invalid_parameter", text: "bad_request.invalid_parameter: bad authorization header (field Authorization)", attempts: 1}},
+	{name: "line breaks in a detail cannot forge a log line",
+		fault: fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"X","code":"BAD\r\nlevel=ERROR","detail":"a\nmsg=forged","field":"f\n"}]}`)},
+		want:  outcome{status: 400, code: "BAD\r\nlevel=ERROR", text: "BAD??level=ERROR: a?msg=forged (field f?)", attempts: 1}},
+	{name: "unknown code and category are kept",
+		fault: fakesquare.Fault{Status: 403, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"BRAND_NEW_ERROR","code":"NEVER_SEEN_BEFORE"},{"category":"X","code":"Y"}],"extra":1}`)},
+		want:  outcome{status: 403, code: "NEVER_SEEN_BEFORE", text: "NEVER_SEEN_BEFORE (and 1 more)", attempts: 1}},
+	{name: "status Go does not name",
+		fault: fakesquare.Fault{Status: 599, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"API_ERROR","code":"ODD"}]}`)},
+		want:  outcome{status: 599, code: "ODD", text: "squareoauth: 599: ODD", attempts: 1}},
+
+	// Failures that pass: retried by the safe calls, by ObtainToken only
+	// when Square cannot have acted on the request.
+	{name: "HTML 502 from a proxy", spent: true,
+		fault: fakesquare.Fault{Status: 502, Header: html, Body: badGateway},
+		want:  outcome{status: 502, text: "502 Bad Gateway: no Square errors in 37-byte body (text/html)", attempts: 3}},
+	{name: "one HTML 502, then Square", once: true, spent: true,
+		fault:  fakesquare.Fault{Status: 502, Header: html, Body: badGateway},
+		obtain: &outcome{status: 502, text: "no Square errors in 37-byte body", attempts: 1},
+		want:   outcome{ok: true, attempts: 2}},
+	{name: "empty 500", spent: true, fault: fakesquare.Fault{Status: 500},
+		want: outcome{status: 500, text: "500 Internal Server Error: empty body", attempts: 3}},
+	{name: "500, then Square", once: true, spent: true,
+		fault:  fakesquare.Fault{Status: 500, Header: jsonHeader(), Body: internal500},
+		obtain: &outcome{status: 500, code: "INTERNAL_SERVER_ERROR", attempts: 1},
+		want:   outcome{ok: true, attempts: 2}},
+	{name: "503 without Retry-After", spent: true, fault: fakesquare.Fault{Status: 503, Header: jsonHeader()},
+		want: outcome{status: 503, text: "503 Service Unavailable: empty body", attempts: 3}},
+	{name: "truncated JSON error", spent: true,
+		fault: fakesquare.Fault{Status: 503, Header: jsonHeader(), Body: []byte(`{"errors":[{"category":"API_ERR`)},
+		want:  outcome{status: 503, text: "503 Service Unavailable: no Square errors", attempts: 3}},
+	{name: "503 with Retry-After, then Square", once: true,
+		fault: fakesquare.Fault{Status: 503, Header: http.Header{"Retry-After": {"0"}}},
+		want:  outcome{ok: true, attempts: 2}},
+	{name: "504, then Square", once: true, spent: true, fault: fakesquare.Fault{Status: 504},
+		obtain: &outcome{status: 504, attempts: 1},
+		want:   outcome{ok: true, attempts: 2}},
+	{name: "408, then Square", once: true, spent: true, fault: fakesquare.Fault{Status: 408},
+		obtain: &outcome{status: 408, attempts: 1},
+		want:   outcome{ok: true, attempts: 2}},
+	{name: "empty 429 with a JSON content type", fault: fakesquare.Fault{Status: 429, Header: jsonHeader()},
+		want: outcome{status: 429, text: "429 Too Many Requests: empty body", attempts: 3}},
+	{name: "429 with Retry-After 0, then Square", once: true, fault: fakesquare.Fault{Status: 429, Header: retryAfter0},
+		want: outcome{ok: true, attempts: 2}},
+	{name: "Retry-After longer than MaxDelay", fault: fakesquare.Fault{Status: 429, Header: http.Header{"Retry-After": {"3600"}}},
+		want: outcome{status: 429, attempts: 1}},
+	{name: "oversized error body", spent: true,
+		fault: fakesquare.Fault{Status: 500, Header: http.Header{"Content-Type": {"text/plain"}}, BodySize: 3 << 20},
+		want:  outcome{status: 500, text: "body truncated at 1 MiB", attempts: 3}},
+
+	// No answer at all.
+	{name: "connection dropped after the request", spent: true, fault: fakesquare.Fault{Drop: true},
+		want: outcome{attempts: 3}},
+	{name: "connection reset mid-body", spent: true,
+		fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"EAAA-CANARY-cut`), Reset: true},
+		want:  outcome{attempts: 3}},
+	{name: "a server that stalls past the deadline", spent: true, deadline: 300 * time.Millisecond,
+		fault: fakesquare.Fault{Delay: time.Minute}, want: outcome{attempts: 1}},
+
+	// A 2xx that is not a usable answer is an *Error, never retried.
+	{name: "truncated JSON 200", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"` + canaryToken)},
+		want: outcome{status: 200, text: "200 OK: body is not valid JSON", attempts: 1}},
+	{name: "JSON array 200", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`[{"success":true}]`)},
+		want: outcome{status: 200, text: "body is not a JSON object", attempts: 1}},
+	{name: "empty 200", fault: fakesquare.Fault{Header: jsonHeader()},
+		want: outcome{status: 200, text: "200 OK: empty body", attempts: 1}},
+	{name: "HTML 200 from a captive portal", fault: fakesquare.Fault{Header: html, Body: []byte("<html>log in to the Wi-Fi</html>")},
+		want: outcome{status: 200, text: "body is not a JSON object", attempts: 1}},
+	{name: "200 carrying errors", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"` + canaryToken + `",` + carriesError + `}`)},
+		want: outcome{status: 200, code: "INTERNAL_SERVER_ERROR", text: "a success status carried errors", attempts: 1}},
+	{name: "200 carrying errors beside success", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"` + canaryToken + `","success":true,` + carriesError + `}`)},
+		want: outcome{status: 200, code: "INTERNAL_SERVER_ERROR", text: "a success status carried errors", attempts: 1}},
+	{name: "token 200 without an access token", only: "ObtainToken",
+		fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"merchant_id":"MLTESTMERCHANT01"}`)},
+		want:  outcome{status: 200, text: "no access_token", attempts: 1}},
+	{name: "revoke 200 with success false", only: "RevokeToken",
+		fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"success":false}`)},
+		want:  outcome{status: 200, text: `"success" is not true`, attempts: 1}},
+	{name: "oversized 2xx body", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"access_token":"x","pad":"`), BodySize: 2 << 20},
+		want: outcome{status: 200, text: "body larger than 1 MiB", attempts: 1}},
+	{name: "100 MiB 200", fault: fakesquare.Fault{Header: jsonHeader(), Body: []byte(`{"x":"`), BodySize: 100 << 20},
+		want: outcome{status: 200, text: "body larger than 1 MiB", attempts: 1}},
+
+	// A good answer without a content type is still read.
+	{name: "200 without a content type", only: "ObtainToken", once: true,
+		fault: fakesquare.Fault{Body: []byte(goodBody["ObtainToken"])}, want: outcome{ok: true, attempts: 1}},
+	{name: "200 without a content type", only: "RevokeToken", once: true,
+		fault: fakesquare.Fault{Body: []byte(goodBody["RevokeToken"])}, want: outcome{ok: true, attempts: 1}},
+	{name: "200 without a content type", only: "RetrieveTokenStatus", once: true,
+		fault: fakesquare.Fault{Body: []byte(goodBody["RetrieveTokenStatus"])}, want: outcome{ok: true, attempts: 1}},
 }
 
-// TestFaultMatrix runs every fault against every call, one at a time so that
-// goroutine and memory counts belong to that call alone.
-func TestFaultMatrix(t *testing.T) {
-	for _, tc := range matrixCases() {
+// TestFaults runs every row against every call, one at a time so that the
+// leak checker's goroutine and memory counts belong to that call alone.
+func TestFaults(t *testing.T) {
+	for _, tc := range faultCases {
+		if tc.spent && tc.outcome("ObtainToken").attempts != 1 {
+			t.Fatalf("row %q: ObtainToken must send a credential Square may have spent once", tc.name)
+		}
 		for _, c := range calls {
-			if _, only, found := strings.Cut(tc.name, "/"); found && only != c.name {
-				continue // a case for one call only
+			if tc.only != "" && tc.only != c.name {
+				continue
 			}
-			want := map[string]outcome{"ObtainToken": tc.obtain, "RevokeToken": tc.revoke, "RetrieveTokenStatus": tc.status}[c.name]
 			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
-				runFaultCase(t, tc, c.path, c.call, want)
+				runFaultCase(t, tc, c.path, c.call, tc.outcome(c.name))
 			})
 		}
 	}
 }
 
-// countedConn counts the client's open connections.
-type countedConn struct {
-	net.Conn
-	open *atomic.Int64
-	once sync.Once
-}
-
-func (c *countedConn) Close() error {
-	c.once.Do(func() { c.open.Add(-1) })
-	return c.Conn.Close()
-}
-
-func runFaultCase(t *testing.T, tc matrixCase, path string, call callFunc, want outcome) {
-	var open atomic.Int64
-	var dialer net.Dialer
-	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dialer.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		open.Add(1)
-		return &countedConn{Conn: conn, open: &open}, nil
-	}}
-	goroutinesBefore := runtime.NumGoroutine()
-	f := setup(t, func(c *squareoauth.Config) {
-		c.Retry = fastRetries
-		c.HTTPClient = &http.Client{Transport: transport, Timeout: 10 * time.Second}
-	})
+func runFaultCase(t *testing.T, tc faultCase, path string, call callFunc, want outcome) {
+	leaks := newLeakCheck()
+	f := setup(t, func(c *squareoauth.Config) { c.Retry = fastRetries }, leaks.config)
 	access := f.obtain(t).AccessToken
-	for range tc.times {
+	times := 5 // more than the 3 attempts of the default policy
+	if tc.once {
+		times = 1
+	}
+	for range times {
 		f.fake.InjectFault(path, tc.fault)
 	}
 	before := f.fake.Hits(path)
-	var mem runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&mem)
-	allocatedBefore, liveBefore := mem.TotalAlloc, mem.HeapAlloc
+	leaks.mark()
 
 	// No fault may hold a call up: not a body left unclosed until the
 	// client's timeout, not a Retry-After of an hour.
@@ -190,70 +227,48 @@ func runFaultCase(t *testing.T, tc matrixCase, path string, call callFunc, want 
 	if tc.deadline > 0 && !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v; want errors.Is(err, context.DeadlineExceeded)", err)
 	}
+	hits := f.fake.Hits(path) - before
+	// The error keeps at most the 1 MiB body.
+	leaks.check(t, f, 3<<20, err)
 
-	runtime.GC()
-	runtime.ReadMemStats(&mem)
-	// A hostile body is never read past the cap: reading 100 MiB would
-	// allocate at least that much, client and fake together.
-	if allocated := mem.TotalAlloc - allocatedBefore; allocated > 32<<20 {
-		t.Errorf("the call allocated %d MiB; the 1 MiB body cap should bound it", allocated>>20)
+	if hits != want.attempts {
+		t.Errorf("requests: got %d; want %d", hits, want.attempts)
 	}
-	if grew := int64(mem.HeapAlloc) - int64(liveBefore); grew > 3<<20 {
-		t.Errorf("the live heap grew by %.1f MiB; the error should keep at most the 1 MiB body", float64(grew)/(1<<20))
-	}
-	runtime.KeepAlive(err)
-	if tc.fault.BodySize > 0 {
-		// Loopback socket buffers hold a few MiB; 100 MiB means it read on.
-		if sent := f.fake.FaultBytesSent(); sent > 16<<20 {
-			t.Errorf("the fake delivered %d MiB of the body; the client should stop after about 1 MiB", sent>>20)
-		}
-	}
-	if got := f.fake.Hits(path) - before; got != want.attempts {
-		t.Errorf("requests: got %d; want %d", got, want.attempts)
-	}
+	assertNoSecrets(t, err, access, testClientSecret, canaryToken, "EAAA-CANARY")
 	var e *squareoauth.Error
 	switch {
 	case want.ok:
 		if err != nil {
 			t.Errorf("got %v; want success", err)
 		}
+		return
 	case want.status == 0:
 		if err == nil || errors.As(err, &e) {
 			t.Errorf("got %v (%T); want a failure with no answer, not an *Error", err, err)
 		}
-	default:
-		if !errors.As(err, &e) || e.StatusCode != want.status {
-			t.Fatalf("got %v; want an *Error with status %d", err, want.status)
-		}
-		if e.Attempts != want.attempts {
-			t.Errorf("Attempts: got %d; want %d", e.Attempts, want.attempts)
-		}
-		if len(e.Body) > 1<<20 {
-			t.Errorf("Body holds %d bytes; want at most 1 MiB", len(e.Body))
-		}
+		return
 	}
-	assertNoSecrets(t, err, access, testClientSecret, "EAAA-CANARY")
-
-	// Every body was closed: once the idle connections are closed, no
-	// connection is left, while the server still holds its end.
-	transport.CloseIdleConnections()
-	for giveUp := time.Now().Add(2 * time.Second); open.Load() > 0 && time.Now().Before(giveUp); {
-		time.Sleep(5 * time.Millisecond)
-		transport.CloseIdleConnections()
+	e = asError(t, err)
+	if e.StatusCode != want.status {
+		t.Errorf("StatusCode: got %d; want %d", e.StatusCode, want.status)
 	}
-	if n := open.Load(); n > 0 {
-		t.Errorf("%d connections still in use after the call: a response body was left open", n)
+	if e.Attempts != want.attempts {
+		t.Errorf("Attempts: got %d; want %d", e.Attempts, want.attempts)
 	}
-
-	// Nothing may outlive the call once the connections are closed.
-	f.close()
-	giveUp := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > goroutinesBefore && time.Now().Before(giveUp) {
-		time.Sleep(5 * time.Millisecond)
+	gotCode := ""
+	if len(e.Errors) > 0 {
+		gotCode = e.Errors[0].Code
 	}
-	if n := runtime.NumGoroutine(); n > goroutinesBefore {
-		var stacks strings.Builder
-		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
-		t.Errorf("%d goroutines left behind:\n%s", n-goroutinesBefore, stacks.String())
+	if gotCode != want.code || (want.code != "" && !e.HasCode(want.code)) {
+		t.Errorf("first code: got %q; want %q", gotCode, want.code)
+	}
+	if !strings.Contains(e.Error(), want.text) {
+		t.Errorf("Error(): got %q; want it to contain %q", e.Error(), want.text)
+	}
+	if len(e.Body) > 1<<20 {
+		t.Errorf("Body holds %d bytes; want at most 1 MiB", len(e.Body))
+	}
+	if e.Header == nil {
+		t.Errorf("Header is nil")
 	}
 }

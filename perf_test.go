@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,28 +83,19 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 // TestHugeBodyKeepsLittle: a 100 MiB answer leaves at most 2 MiB more on the
 // heap while its error is held (the 1 MiB the error keeps, and slack).
 func TestHugeBodyKeepsLittle(t *testing.T) {
-	// Not parallel: the heap figures must belong to this call alone.
-	f := setup(t, noRetry)
+	// Not parallel: the leak check counts the whole process.
+	leaks := newLeakCheck()
+	f := setup(t, noRetry, leaks.config)
 	access := f.obtain(t).AccessToken
 	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, BodySize: 100 << 20})
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	before := m.HeapAlloc
+	leaks.mark()
 
 	_, err := f.client.RetrieveTokenStatus(t.Context(), access)
 
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	grew := int64(m.HeapAlloc) - int64(before)
-	t.Logf("a 100 MiB answer raised the live heap by %.2f MiB", float64(grew)/(1<<20))
+	leaks.check(t, f, 2<<20, err)
 	if e := asError(t, err); len(e.Body) != 1<<20 {
 		t.Errorf("Body: got %d bytes; want the first 1 MiB", len(e.Body))
 	}
-	if grew > 2<<20 {
-		t.Errorf("the live heap grew by %.2f MiB; want at most 2 MiB", float64(grew)/(1<<20))
-	}
-	runtime.KeepAlive(err)
 }
 
 // TestAllocationBudget asserts the allocation targets, which the

@@ -1,12 +1,15 @@
 package squareoauth_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
@@ -100,5 +103,79 @@ func TestUnknownTransportCountsAsWritten(t *testing.T) {
 	_, err = c.RevokeToken(t.Context(), squareoauth.RevokeTokenRequest{MerchantID: testMerchantID})
 	if err == nil || sent.Load() != 3 {
 		t.Errorf("RevokeToken: sent %d times, error %v; want all 3 attempts and the error", sent.Load(), err)
+	}
+}
+
+// TestContextEndsCalls checks that a deadline or a cancellation stops every
+// call, comes back findable with errors.Is, and is not an *Error.
+func TestContextEndsCalls(t *testing.T) {
+	t.Parallel()
+	for _, c := range calls {
+		for _, want := range []error{context.DeadlineExceeded, context.Canceled} {
+			t.Run(c.name+"/"+want.Error(), func(t *testing.T) {
+				t.Parallel()
+				f := setup(t)
+				access := f.obtain(t).AccessToken
+				f.fake.InjectFault(c.path, fakesquare.Fault{Delay: time.Minute, Header: jsonHeader(), Body: []byte(`{}`)})
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				if want == context.DeadlineExceeded {
+					ctx, cancel = context.WithTimeout(t.Context(), 50*time.Millisecond)
+					defer cancel()
+				} else {
+					time.AfterFunc(50*time.Millisecond, cancel)
+				}
+				start := time.Now()
+				err := c.call(ctx, f, access)
+				if !errors.Is(err, want) {
+					t.Fatalf("got %v; want errors.Is(err, %v)", err, want)
+				}
+				var e *squareoauth.Error
+				if errors.As(err, &e) {
+					t.Errorf("a call that got no answer returned an *Error: %v", err)
+				}
+				if elapsed := time.Since(start); elapsed > 10*time.Second {
+					t.Errorf("the call took %v after its context ended", elapsed)
+				}
+				assertNoSecrets(t, err, access, testClientSecret)
+			})
+		}
+	}
+}
+
+func TestUnreachableServerIsNotAnError(t *testing.T) {
+	t.Parallel()
+	c, err := squareoauth.New(squareoauth.Config{ClientID: testClientID, ClientSecret: testClientSecret,
+		BaseURL: closedURL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RetrieveTokenStatus(t.Context(), "EAAA-CANARY-token-for-nowhere")
+	var e *squareoauth.Error
+	if err == nil || errors.As(err, &e) {
+		t.Fatalf("got %v; want a transport error that is not an *Error", err)
+	}
+	assertNoSecrets(t, err, "EAAA-CANARY-token-for-nowhere", testClientSecret)
+}
+
+// TestRedirectsAreNotFollowed: a redirect would carry the body's secrets,
+// or the Authorization header, elsewhere, whichever HTTP client is used.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	var stolen atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { stolen.Add(1) }))
+	defer elsewhere.Close()
+	for name, hc := range map[string]*http.Client{"default client": nil, "caller's client": {Transport: &http.Transport{}}} {
+		f := setup(t, func(c *squareoauth.Config) { c.HTTPClient = hc })
+		f.fake.InjectFault("/oauth2/token", fakesquare.Fault{Status: http.StatusTemporaryRedirect,
+			Header: http.Header{"Location": {elsewhere.URL + "/steal"}}})
+		_, err := f.client.ObtainToken(t.Context(), squareoauth.ObtainTokenRequest{
+			GrantType: squareoauth.GrantTypeAuthorizationCode, Code: f.fake.Authorize(testMerchantID)})
+		if e := asError(t, err); e.StatusCode != http.StatusTemporaryRedirect {
+			t.Errorf("%s: got %v; want the 307 itself as an *Error", name, err)
+		}
+	}
+	if n := stolen.Load(); n != 0 {
+		t.Errorf("%d requests followed the redirect", n)
 	}
 }

@@ -992,6 +992,37 @@ func TestFaults(t *testing.T) {
 		}
 		wantNoViolations(t, f)
 	})
+	t.Run("AfterHandling lets Square act, then loses the answer", func(t *testing.T) {
+		t.Parallel()
+		for _, fault := range []fakesquare.Fault{{Status: 502}, {Drop: true}} {
+			for _, after := range []bool{false, true} {
+				f := setup(t)
+				code := f.fake.Authorize(merchantID)
+				fault.AfterHandling = after
+				f.fake.InjectFault("/oauth2/token", fault)
+				body, _ := json.Marshal(codeGrant(code))
+				req, _ := http.NewRequest(http.MethodPost, f.url+"/oauth2/token", bytes.NewReader(body))
+				req.Header = http.Header{"Square-Version": {version}, "Accept": {"application/json"}, "User-Agent": {"t"}, "Content-Type": {"application/json"}}
+				resp, err := http.DefaultClient.Do(req)
+				switch {
+				case fault.Drop && err == nil:
+					resp.Body.Close()
+					t.Errorf("Drop, AfterHandling %v: got status %d; want the connection lost", after, resp.StatusCode)
+				case !fault.Drop && err != nil:
+					t.Fatal(err)
+				case !fault.Drop:
+					resp.Body.Close()
+					if resp.StatusCode != 502 {
+						t.Errorf("AfterHandling %v: got status %d; want the fault's 502", after, resp.StatusCode)
+					}
+				}
+				again := f.exchange(t, codeGrant(code))
+				if spent := again.status != http.StatusOK; spent != after {
+					t.Errorf("%+v: the code spent = %v (%d %s); want %v", fault, spent, again.status, again.raw, after)
+				}
+			}
+		}
+	})
 	t.Run("faulted requests are still validated", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
