@@ -27,7 +27,8 @@ func (c *Client) HasClientSecret() bool { return c.clientSecret != "" }
 // TokenSource does, and returns the new Token: a PKCE refresh token (one
 // with a RefreshTokenExpiresAt) is sent without the client secret so that
 // Square rotates it, a short-lived token stays short-lived, and a code-flow
-// answer without a refresh token keeps tok's. Refresh keeps no state and
+// answer without a refresh token keeps tok's (a PKCE one has none: the one
+// sent is spent). Refresh keeps no state and
 // does not retry after Square may have acted.
 //
 // A *RefreshError means the seller must authorize again: Square refused the
@@ -89,9 +90,11 @@ func successor(prev Token, resp *ObtainTokenResponse, now time.Time) (Token, err
 	if !now.Before(next.ExpiresAt.Add(-expiryDelta)) {
 		return Token{}, errors.New("squareoauth: the answer's expires_at has already passed")
 	}
-	if next.RefreshToken == "" { // the code flow may leave it out: it does not change
+	// The code flow may leave the refresh token out: it does not change.
+	// A PKCE one was spent by this refresh, so without a new one the token
+	// has none, and is handed out until it expires.
+	if next.RefreshToken == "" && prev.RefreshTokenExpiresAt.IsZero() {
 		next.RefreshToken = prev.RefreshToken
-		next.RefreshTokenExpiresAt = prev.RefreshTokenExpiresAt
 	}
 	if next.MerchantID == "" {
 		next.MerchantID = prev.MerchantID

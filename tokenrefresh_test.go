@@ -83,3 +83,29 @@ func TestClientRefresh(t *testing.T) {
 		t.Errorf("a 502: %v; want a passing error", err)
 	}
 }
+
+// A PKCE refresh token is spent once sent. An answer that issues no new
+// one (Square returns "only an access token" for short_lived) leaves the
+// token without a refresh token: copying the spent one forward would send
+// it a second time at the next refresh.
+func TestRefreshNeverKeepsASpentPKCEToken(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	pkce := f.pkceToken(t, time.Hour)
+	pkce.ShortLived = true // the fake then answers with an access token only
+	next, err := f.client.Refresh(t.Context(), pkce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.RefreshToken != "" || !next.RefreshTokenExpiresAt.IsZero() {
+		t.Errorf("Refresh = %v; want no refresh token: the one sent is spent", next)
+	}
+	before := f.fake.Hits(tokenPath)
+	var refusal *squareoauth.RefreshError
+	if _, err := f.client.Refresh(t.Context(), next); !errors.As(err, &refusal) {
+		t.Errorf("second Refresh: %v; want a *RefreshError", err)
+	}
+	if n := f.fake.Hits(tokenPath) - before; n != 0 {
+		t.Errorf("the spent PKCE refresh token was sent again (%d requests)", n)
+	}
+}
