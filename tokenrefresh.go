@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -11,12 +12,33 @@ import (
 // (such as the vault module), the two decisions a TokenSource makes: when a
 // token is due, and how one refresh request is made and judged.
 
+// Refresh timing. Square advises renewing access tokens every 7 days or
+// less, so a 30-day token is refreshed once fewer than 23 days are left, and
+// a 24-hour one once less than a quarter of its life is left.
+const (
+	defaultRefreshMargin    = 23 * 24 * time.Hour
+	shortLivedRefreshMargin = 6 * time.Hour
+	// expiryDelta treats a token as expired a little early, so that it does
+	// not expire on the way to Square.
+	expiryDelta = 10 * time.Second
+)
+
 // RefreshAt is when a TokenSource with the default margin would refresh t:
 // once fewer than 23 days are left of a 30-day token, or 6 hours of a
 // short-lived one, following Square's advice to renew access tokens every
 // 7 days or less.
-func (t Token) RefreshAt() time.Time {
-	return (&TokenSource{margin: -1}).snapshot(t).refreshAt
+func (t Token) RefreshAt() time.Time { return refreshPoint(t, -1) }
+
+// refreshPoint is when tok is due: once margin is left of its life, or by
+// its kind's default when margin is negative.
+func refreshPoint(tok Token, margin time.Duration) time.Time {
+	if margin < 0 {
+		margin = defaultRefreshMargin
+		if tok.ShortLived {
+			margin = shortLivedRefreshMargin
+		}
+	}
+	return tok.ExpiresAt.Add(-max(margin, expiryDelta))
 }
 
 // HasClientSecret reports whether c was configured with a client secret,
@@ -100,4 +122,33 @@ func successor(prev Token, resp *ObtainTokenResponse, now time.Time) (Token, err
 		next.MerchantID = prev.MerchantID
 	}
 	return next, nil
+}
+
+// cannotRefresh says why tok cannot be refreshed at all, or "".
+func cannotRefresh(tok Token, now time.Time) string {
+	switch {
+	case tok.RefreshToken == "":
+		return "the access token expired and the token has no refresh token"
+	case !tok.RefreshTokenExpiresAt.IsZero() && !now.Before(tok.RefreshTokenExpiresAt):
+		return "the refresh token expired"
+	}
+	return ""
+}
+
+// refused reports whether the refresh failed for good: Square itself
+// refused it, or the stored refresh token is malformed (an *InputError,
+// before anything is sent). Square's refusal is a 4xx other than a timeout
+// or a rate limit whose body is in one of Square's own error shapes (see
+// decodeErrorBody). Anything else may pass: a bare or HTML 401 or 403 from
+// a proxy or a captive portal, an API gateway's {"message":"Forbidden"}, a
+// 5xx, a network failure.
+func refused(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		s := e.StatusCode
+		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests &&
+			e.fromSquare()
+	}
+	var ie *InputError
+	return errors.As(err, &ie)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,15 +11,9 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Refresh timing. Square advises renewing access tokens every 7 days or
-// less, so a 30-day token is refreshed once fewer than 23 days are left, and
-// a 24-hour one once less than a quarter of its life is left.
+// How a TokenSource paces its refreshes; when a token is due is
+// refreshPoint's rule.
 const (
-	defaultRefreshMargin    = 23 * 24 * time.Hour
-	shortLivedRefreshMargin = 6 * time.Hour
-	// expiryDelta treats a token as expired a little early, so that it does
-	// not expire on the way to Square.
-	expiryDelta = 10 * time.Second
 	// retryEarlyRefreshAfter spaces the attempts of an early refresh that
 	// failed for a passing reason while the access token still works.
 	retryEarlyRefreshAfter = 30 * time.Second
@@ -292,14 +285,7 @@ func (s *TokenSource) fail(err *RefreshError) error {
 
 // snapshot is the state of tok, due for refresh once the margin is left.
 func (s *TokenSource) snapshot(tok Token) *sourceState {
-	margin := s.margin
-	if margin < 0 {
-		margin = defaultRefreshMargin
-		if tok.ShortLived {
-			margin = shortLivedRefreshMargin
-		}
-	}
-	return newState(tok, tok.ExpiresAt.Add(-max(margin, expiryDelta)))
+	return newState(tok, refreshPoint(tok, s.margin))
 }
 
 // issued is snapshot for a token Square issued at now: a margin longer than
@@ -318,33 +304,4 @@ func newState(tok Token, refreshAt time.Time) *sourceState {
 	o := tok.oauth2Token()
 	o.Expiry = refreshAt
 	return &sourceState{tok: tok, oauth2: o, refreshAt: refreshAt}
-}
-
-// cannotRefresh says why tok cannot be refreshed at all, or "".
-func cannotRefresh(tok Token, now time.Time) string {
-	switch {
-	case tok.RefreshToken == "":
-		return "the access token expired and the token has no refresh token"
-	case !tok.RefreshTokenExpiresAt.IsZero() && !now.Before(tok.RefreshTokenExpiresAt):
-		return "the refresh token expired"
-	}
-	return ""
-}
-
-// refused reports whether the refresh failed for good: Square itself
-// refused it, or the stored refresh token is malformed (an *InputError,
-// before anything is sent). Square's refusal is a 4xx other than a timeout
-// or a rate limit whose body is in one of Square's own error shapes (see
-// decodeErrorBody). Anything else may pass: a bare or HTML 401 or 403 from
-// a proxy or a captive portal, an API gateway's {"message":"Forbidden"}, a
-// 5xx, a network failure.
-func refused(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		s := e.StatusCode
-		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests &&
-			e.fromSquare()
-	}
-	var ie *InputError
-	return errors.As(err, &ie)
 }
