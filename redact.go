@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -113,6 +114,24 @@ func (r RevokeTokenRequest) Format(f fmt.State, verb rune) {
 
 // LogValue keeps the access token out of log/slog output.
 func (r RevokeTokenRequest) LogValue() slog.Value { return redactedLogValue(r) }
+
+// String shows the Token without its secrets.
+func (t Token) String() string {
+	return fmt.Sprintf("squareoauth.Token{AccessToken:%s, RefreshToken:%s, MerchantID:%q, ExpiresAt:%s, RefreshTokenExpiresAt:%s, ShortLived:%t}",
+		mark(t.AccessToken), mark(t.RefreshToken), t.MerchantID,
+		timeString(t.ExpiresAt), timeString(t.RefreshTokenExpiresAt), t.ShortLived)
+}
+
+// GoString is String, for %#v.
+func (t Token) GoString() string { return t.String() }
+
+// timeString is RFC 3339, or "none" for the zero time.
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.Format(time.RFC3339)
+}
 
 // Format prints the Token redacted under every verb.
 func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, "Token", t.String()) }

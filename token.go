@@ -97,21 +97,3 @@ func parseTime(s string) (time.Time, error) {
 func (t Token) oauth2Token() *oauth2.Token {
 	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer", Expiry: t.ExpiresAt}
 }
-
-// String shows the Token without its secrets.
-func (t Token) String() string {
-	return fmt.Sprintf("squareoauth.Token{AccessToken:%s, RefreshToken:%s, MerchantID:%q, ExpiresAt:%s, RefreshTokenExpiresAt:%s, ShortLived:%t}",
-		mark(t.AccessToken), mark(t.RefreshToken), t.MerchantID,
-		timeString(t.ExpiresAt), timeString(t.RefreshTokenExpiresAt), t.ShortLived)
-}
-
-// GoString is String, for %#v.
-func (t Token) GoString() string { return t.String() }
-
-// timeString is RFC 3339, or "none" for the zero time.
-func timeString(t time.Time) string {
-	if t.IsZero() {
-		return "none"
-	}
-	return t.Format(time.RFC3339)
-}
