@@ -6,8 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/squareoauth/squareoauth/internal/printable"
 )
 
 // Error reports an answer from Square (or from a proxy in front of it) that
@@ -64,12 +65,12 @@ func (e *Error) Error() string {
 		// answer must not make the text, which every log line repeats, as
 		// large as its body.
 		first := e.Errors[0]
-		b.WriteString(": " + printable(clip(first.Code)))
+		b.WriteString(": " + printable.Line(clip(first.Code)))
 		if first.Detail != "" {
-			b.WriteString(": " + printable(clip(first.Detail)))
+			b.WriteString(": " + printable.Line(clip(first.Detail)))
 		}
 		if first.Field != "" {
-			b.WriteString(" (field " + printable(clip(first.Field)) + ")")
+			b.WriteString(" (field " + printable.Line(clip(first.Field)) + ")")
 		}
 		if more := len(e.Errors) - 1; more > 0 {
 			fmt.Fprintf(&b, " (and %d more)", more)
@@ -149,9 +150,9 @@ type CallbackError struct {
 // redirect, so control characters are shown as "?": a forged description
 // cannot start a new line in a log.
 func (e *CallbackError) Error() string {
-	s := "squareoauth: authorization failed: " + printable(e.Code)
+	s := "squareoauth: authorization failed: " + printable.Line(e.Code)
 	if e.Description != "" {
-		s += ": " + printable(e.Description)
+		s += ": " + printable.Line(e.Description)
 	}
 	return s
 }
@@ -170,19 +171,6 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// printable masks control characters as "?", so that a text from a server
-// or a redirect cannot start a forged line in a log, and bidirectional
-// controls too, so that it cannot make the line read in another order
-// (CVE-2021-42574, "Trojan Source").
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // RefreshError reports that a TokenSource can no longer refresh its token.

@@ -129,34 +129,46 @@ func TestWireFieldNames(t *testing.T) {
 // TestLibraryImports guards the promise in api/README.md: the generated code
 // needs only the standard library (no oapi-codegen runtime), and the library
 // as a whole adds nothing but golang.org/x/oauth2 to an importer's build.
+// The module's own internal packages it imports are held to the same rule.
 func TestLibraryImports(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+	const module = "github.com/squareoauth/squareoauth"
+	seen := map[string]bool{}
+	var check func(dir string)
+	check = func(dir string) {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			first, _, _ := strings.Cut(path, "/")
-			switch {
-			case !strings.Contains(first, "."):
-				// standard library
-			case name == "oauth.gen.go":
-				t.Errorf("%s imports %s; generated code must need only the standard library", name, path)
-			case path != "golang.org/x/oauth2":
-				t.Errorf("%s imports %s; the library may add only golang.org/x/oauth2", name, path)
+		fset := token.NewFileSet()
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				first, _, _ := strings.Cut(path, "/")
+				switch {
+				case !strings.Contains(first, "."):
+					// standard library
+				case filepath.Base(name) == "oauth.gen.go":
+					t.Errorf("%s imports %s; generated code must need only the standard library", name, path)
+				case strings.HasPrefix(path, module+"/internal/"):
+					if sub := strings.TrimPrefix(path, module+"/"); !seen[sub] {
+						seen[sub] = true
+						check(sub)
+					}
+				case path != "golang.org/x/oauth2":
+					t.Errorf("%s imports %s; the library may add only golang.org/x/oauth2", name, path)
+				}
 			}
 		}
 	}
+	check(".")
 	gomod, err := os.ReadFile("go.mod")
 	if err != nil {
 		t.Fatal(err)

@@ -11,13 +11,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
+	"github.com/squareoauth/squareoauth/internal/printable"
 )
 
 // fakeHelp is the --help text of squareoauth fake.
@@ -178,18 +177,7 @@ func (v *violationReporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, s := range all[min(v.printed, len(all)):] {
-		fmt.Fprintf(v.w, "squareoauth fake: Square would reject this request: %s\n", printable(s))
+		fmt.Fprintf(v.w, "squareoauth fake: Square would reject this request: %s\n", printable.Line(s))
 	}
 	v.printed = max(v.printed, len(all))
-}
-
-// printable replaces control characters, which a request can smuggle into a
-// violation through its path, so that none reaches the terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/squareoauth/squareoauth"
+	"github.com/squareoauth/squareoauth/internal/printable"
 )
 
 // mask shows enough of a token to tell tokens apart, never the secret part.
@@ -33,32 +33,17 @@ func (c *cli) forTerminal() *cli {
 	return &safe
 }
 
-// terminalWriter writes through terminalText: every human-readable line
-// the command prints goes through one, so no print site can forget it.
+// terminalWriter writes text for people with every character a terminal
+// would act on rather than show replaced by '?' (printable.Text): every
+// human-readable line the command prints goes through one, so no print
+// site can forget it. Invalid UTF-8 becomes U+FFFD.
 type terminalWriter struct{ w io.Writer }
 
 func (t terminalWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(t.w, terminalText(string(p))); err != nil {
+	if _, err := io.WriteString(t.w, printable.Text(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-// terminalText replaces with '?' every character a terminal would act on
-// rather than show: C0 and C1 controls (ESC starts the sequences that move
-// the cursor, retitle the window or, with OSC 52, write the clipboard) but
-// newline and tab, and the Unicode bidirectional controls, which reorder
-// what is shown (Unicode TR #9). Invalid UTF-8 becomes U+FFFD.
-func terminalText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // printJSON writes v as indented JSON. encoding/json escapes C0 controls;
@@ -75,7 +60,7 @@ func (c *cli) printJSON(v any) {
 	}
 	var out strings.Builder
 	for _, r := range buf.String() {
-		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+		if r != '\n' && printable.Hazard(r) {
 			fmt.Fprintf(&out, `\u%04x`, r)
 			continue
 		}
