@@ -466,7 +466,10 @@ func newRedactedError(err error, r redactor) *redactedError {
 	return e
 }
 
-func (e *redactedError) Error() string   { return e.text }
+// Error is the original text, redacted.
+func (e *redactedError) Error() string { return e.text }
+
+// Unwrap returns the sentinels the original chain held.
 func (e *redactedError) Unwrap() []error { return e.sentinels }
 
 // Timeout and Temporary make a redactedError a net.Error, as the error it

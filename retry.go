@@ -35,9 +35,9 @@ import (
 // net/http no way to rewind it, so an HTTP/2 stream reset or a keep-alive
 // connection lost under the request comes back to the Client. A
 // RoundTripper of the caller's that retries on its own (by buffering the
-// body) is outside this promise. (RetrieveTokenStatus has
-// no body, and net/http may repeat it on a new connection when an HTTP/2
-// server refuses or resets its stream; that repeat is not in Attempts.)
+// body) is outside this promise. (RetrieveTokenStatus has no body, and
+// net/http may repeat it on a new connection when an HTTP/2 server refuses
+// or resets its stream; that repeat is not in Attempts.)
 //
 // Waits grow exponentially from BaseDelay with full jitter, capped by
 // MaxDelay. A Retry-After header (seconds or an HTTP date) is obeyed when it

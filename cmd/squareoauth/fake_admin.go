@@ -12,8 +12,8 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
-// adminAction handles one admin request: in is the decoded JSON body; the
-// result is encoded as the answer, and an error is a 400 naming the field.
+// adminAction handles one admin request given its JSON body: the result
+// is encoded as the answer, and an error is a 400 naming the field.
 type adminAction func(fake *fakesquare.Server, body []byte) (any, error)
 
 // adminActions are the POST endpoints under /_fake, by path.
