@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
@@ -122,6 +123,31 @@ func TestHostileAnswerStaysSmall(t *testing.T) {
 	}
 	if !strings.Contains(text, "400 Bad Request: "+strings.Repeat("x", 200)) || !strings.Contains(text, "…") {
 		t.Errorf("Error() = %.300q; want the start of the code and detail, clipped", text)
+	}
+}
+
+// TestHostileAnswerCostsLittleToRedact: an answer that issues a long
+// credential of one repeated letter and repeats that letter for a mebibyte
+// has a match at every byte. Marking each match's bytes anew took 20
+// seconds of CPU for this answer (2-vCPU VM); each byte must be marked
+// once. The bound is generous: the call takes a fraction of a second.
+func TestHostileAnswerCostsLittleToRedact(t *testing.T) {
+	t.Parallel()
+	f := setup(t, noRetry)
+	access := f.obtain(t).AccessToken
+	issued := strings.Repeat("a", 8000) // the answer stays under the cap and its slack, so it is decoded
+	body := `{"access_token":"` + issued + `","pad":"` + strings.Repeat("a", 1<<20-200) + `"}`
+	f.fake.InjectFault("/oauth2/token/status", fakesquare.Fault{Status: 400, Header: jsonHeader(), Body: []byte(body)})
+
+	start := time.Now()
+	_, err := f.client.RetrieveTokenStatus(t.Context(), access)
+	took := time.Since(start)
+
+	if e := asError(t, err); bytes.Contains(e.Body, []byte(issued)) {
+		t.Error("Body still holds the issued credential")
+	}
+	if took > 5*time.Second {
+		t.Errorf("redacting the answer took %v; want well under a second", took)
 	}
 }
 

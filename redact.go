@@ -330,9 +330,12 @@ func (r redactor) redact(s string) string {
 }
 
 // hide marks in hidden the bytes of the original text that spell a secret
-// in v, allocating hidden at the first.
+// in v, allocating hidden at the first. Each byte is marked once, however
+// many occurrences overlap it: a hostile answer can issue a credential
+// such as 1,000 "a"s and repeat "a" for a mebibyte.
 func (r redactor) hide(v decoded, hidden []bool) []bool {
 	for _, secret := range r.secrets {
+		marked := 0 // hidden[:marked] is done for this secret
 		for from := 0; from+len(secret) <= len(v.text); {
 			i := strings.Index(v.text[from:], secret)
 			if i < 0 {
@@ -342,9 +345,11 @@ func (r redactor) hide(v decoded, hidden []bool) []bool {
 			if hidden == nil {
 				hidden = make([]bool, v.offset(len(v.text)))
 			}
-			for j := v.offset(start); j < v.offset(start+len(secret)); j++ {
+			end := v.offset(start + len(secret))
+			for j := max(v.offset(start), marked); j < end; j++ {
 				hidden[j] = true
 			}
+			marked = max(marked, end)
 			from = start + 1 // overlapping occurrences too
 		}
 	}
