@@ -46,7 +46,9 @@ type Error struct {
 	// problem says why the answer failed when its status alone does not.
 	problem string
 	// square is set when the body was in one of Square's own error shapes
-	// (see decodeErrorBody), as opposed to a proxy's or a gateway's.
+	// (see decodeErrorBody): only then can the answer be Square's refusal
+	// of a credential, rather than a proxy's or a gateway's passing
+	// complaint.
 	square bool
 }
 
@@ -98,11 +100,6 @@ func (e *Error) GoString() string {
 	return fmt.Sprintf("&squareoauth.Error{StatusCode:%d, Errors:%#v, moreErrors:%d, Body:<%d bytes>, Attempts:%d, problem:%q}",
 		e.StatusCode, shown, len(e.Errors)-len(shown), len(e.Body), e.Attempts, e.problem)
 }
-
-// fromSquare reports whether the answer carried errors in one of Square's
-// own shapes: only then can it be Square's refusal of a credential, rather
-// than a proxy's or a gateway's passing complaint.
-func (e *Error) fromSquare() bool { return e.square }
 
 // HasCode reports whether Square sent an error with the given code, such as
 // "UNAUTHORIZED" or "ACCESS_TOKEN_REVOKED". For a legacy body the code is its

@@ -146,8 +146,7 @@ func refused(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		s := e.StatusCode
-		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests &&
-			e.fromSquare()
+		return s/100 == 4 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests && e.square
 	}
 	var ie *InputError
 	return errors.As(err, &ie)
