@@ -19,7 +19,7 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
-// TestOneConnectionForManyCalls makes 100 sequential calls, a third of them
+// TestOneConnectionForManyCalls makes 100 sequential calls, half of them
 // answered with errors, and checks they all travel on one TCP connection:
 // every body, error bodies included, is drained and closed.
 func TestOneConnectionForManyCalls(t *testing.T) {
