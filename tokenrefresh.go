@@ -54,9 +54,12 @@ func (c *Client) HasClientSecret() bool { return c.clientSecret != "" }
 // does not retry after Square may have acted.
 //
 // A *RefreshError means the seller must authorize again: Square refused the
-// refresh with its own error, the stored token is malformed, or tok has no
-// refresh token or its refresh token expired (then nothing is sent). Any
-// other error may pass: a network failure, a 5xx or 429, an answer without
+// refresh with its own error (for a code-flow token, only when Square also
+// refuses the access token, asked with RetrieveTokenStatus while it has not
+// expired: a refresh refused while the access token works points at the
+// application's configuration, not the seller), the stored token is
+// malformed, or tok has no refresh token or its refresh token expired (then
+// nothing is sent). Any other error may pass: a network failure, a 5xx or 429, an answer without
 // Square's error body, or a success that cannot be used (no access token,
 // an expiry that cannot be read or has passed). When such a success still
 // carried a new refresh token, the error comes with tok holding it, which
@@ -84,6 +87,9 @@ func (c *Client) Refresh(ctx context.Context, tok Token) (Token, error) {
 		}
 	}
 	if refused(err) {
+		if !pkce && c.accessStillGranted(ctx, tok) {
+			return Token{}, fmt.Errorf("squareoauth: Square refused the refresh but still accepts the access token, so the authorization lives: check Config.ClientSecret and Config.SquareVersion: %w", err)
+		}
 		return Token{}, &RefreshError{err: err}
 	}
 	err = fmt.Errorf("squareoauth: refreshing the token: %w", err)
@@ -98,6 +104,26 @@ func (c *Client) Refresh(ctx context.Context, tok Token) (Token, error) {
 		kept.RefreshTokenExpiresAt = at
 	}
 	return kept, err
+}
+
+// accessStillGranted asks Square (RetrieveTokenStatus) whether tok's access
+// token still works, after Square refused to refresh it. A refusal ends the
+// authorization for good, so it is believed only when Square agrees: a
+// revoked authorization fails the status call too, whereas an application
+// misconfigured after the seller authorized it (a wrong or rotated client
+// secret, a retired Square-Version) is refused the refresh while the access
+// token still works, and must not cost every seller its authorization. An
+// expired access token cannot tell the two apart, and a status call that
+// fails for another reason (network, 5xx) is no refusal. Only a code-flow
+// refresh token is asked about: it is multi-use, so refreshing again later
+// is harmless, whereas a refused PKCE refresh token must never be sent again.
+func (c *Client) accessStillGranted(ctx context.Context, tok Token) bool {
+	if !time.Now().Before(tok.ExpiresAt.Add(-expiryDelta)) {
+		return false
+	}
+	_, err := c.RetrieveTokenStatus(ctx, tok.AccessToken)
+	var e *Error
+	return err == nil || !(errors.As(err, &e) && e.square && e.StatusCode/100 == 4)
 }
 
 // successor is the Token an answer to prev's refresh issued, or why the

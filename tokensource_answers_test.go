@@ -177,6 +177,11 @@ func TestTokenSourceTellsSquareFromGateways(t *testing.T) {
 			f := setup(t)
 			current := f.token(t, time.Hour)
 			ts := f.client.TokenSource(current)
+			if tt.square {
+				// A refusal is believed when Square refuses the access
+				// token too: see TestRefusedRefreshWhileAccessWorks.
+				f.fake.RevokeAll(testMerchantID)
+			}
 			f.fake.InjectFault(tokenPath, fakesquare.Fault{Status: tt.status, Header: jsonHeader(), Body: []byte(tt.body)})
 			before := f.fake.Hits(tokenPath)
 			for range 3 {
@@ -191,6 +196,61 @@ func TestTokenSourceTellsSquareFromGateways(t *testing.T) {
 			}
 			if n := f.fake.Hits(tokenPath) - before; n != 1 {
 				t.Errorf("refresh requests: got %d; want 1", n)
+			}
+		})
+	}
+}
+
+// TestRefusedRefreshWhileAccessWorks: Square refuses a code-flow refresh
+// but still accepts the access token, as it would after the application's
+// secret was rotated or mistyped. The authorization lives, so the refusal
+// is a passing failure and the seller is kept; only when Square refuses
+// the access token too, or for a PKCE token (never sent twice, so never
+// asked about), is it final.
+func TestRefusedRefreshWhileAccessWorks(t *testing.T) {
+	t.Parallel()
+	const statusPath = "/oauth2/token/status"
+	refusal := fakesquare.Fault{Status: 401, Header: jsonHeader(), Body: []byte(
+		`{"errors":[{"category":"AUTHENTICATION_ERROR","code":"UNAUTHORIZED","detail":"Not Authorized"}]}`)}
+	for _, tt := range []struct {
+		name      string
+		pkce      bool
+		revoked   bool
+		final     bool
+		statusHit int
+	}{
+		{"code flow, access token works", false, false, false, 1},
+		{"code flow, authorization revoked", false, true, true, 1},
+		{"PKCE", true, false, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			current := f.token(t, time.Hour)
+			if tt.pkce {
+				current = f.pkceToken(t, time.Hour)
+			}
+			if tt.revoked {
+				f.fake.RevokeAll(testMerchantID)
+			}
+			ts := f.client.TokenSource(current)
+			f.fake.InjectFault(tokenPath, refusal)
+			before, statusBefore := f.fake.Hits(tokenPath), f.fake.Hits(statusPath)
+			for range 3 {
+				got, err := ts.TokenContext(t.Context())
+				var re *squareoauth.RefreshError
+				if tt.final != errors.As(err, &re) {
+					t.Fatalf("got %v, %v; want a *RefreshError: %v", got, err, tt.final)
+				}
+				if !tt.final && (err != nil || got.AccessToken != current.AccessToken) {
+					t.Fatalf("got %v, %v; want the current token", got, err)
+				}
+			}
+			if n := f.fake.Hits(tokenPath) - before; n != 1 {
+				t.Errorf("refresh requests: got %d; want 1", n)
+			}
+			if n := f.fake.Hits(statusPath) - statusBefore; n != tt.statusHit {
+				t.Errorf("status requests: got %d; want %d", n, tt.statusHit)
 			}
 		})
 	}

@@ -47,7 +47,12 @@
 //
 // A refresh Square refuses with its own error sets StateReauthorize for
 // every instance, and nothing more is sent for the seller until Save or
-// Connect. A passing failure (network, 5xx, 429, an answer without
+// Connect. For a code-flow token the refusal is believed only if Square
+// also refuses the access token (squareoauth.Client.Refresh asks): a
+// refresh refused while the access token works points at the
+// application's configuration, such as a rotated client secret, and is a
+// passing failure whose LastError says what to check, so that one bad
+// deployment cannot send every seller back to authorize. A passing failure (network, 5xx, 429, an answer without
 // Square's error body) leaves the current token in use while it works and
 // is retried after a backoff shared by every instance (30 seconds first,
 // doubling up to an hour). When Square answered but the database write
