@@ -45,6 +45,7 @@
 //	app := httptest.NewServer(yourCallbackHandler) // reads code and state
 //	t.Cleanup(app.Close)
 //	srv.SetRedirectURL(app.URL + "/square/callback")
+//	state := "s1" // whatever your handler will check the state against
 //	resp, err := http.Get(srv.URL + "/oauth2/authorize?client_id=" +
 //		url.QueryEscape(srv.ClientID) + "&scope=PAYMENTS_READ&state=" + state)
 //	// http.Get followed the redirect: resp is your handler's answer.
@@ -57,8 +58,10 @@
 // message naming the argument and the rule: by t.Fatal for a server from
 // [NewServer], by a panic for one from [Start].
 //
-// For applications in other languages, the command squareoauth fake serves
-// the same server on a loopback port (see its --help).
+// For applications in other languages, "squareoauth fake" serves the same
+// server on a loopback port; the command is
+// github.com/squareoauth/squareoauth/cmd/squareoauth, and "squareoauth fake
+// --help" documents its admin endpoint.
 //
 // Errors and outages are injected per path with [Server.InjectFault],
 // [Server.Advance] moves the clock, and [Server.Requests] and [Server.Hits]
