@@ -56,6 +56,9 @@
 // parses the answer's timestamps, and [Client.TokenSource] keeps the access
 // token fresh: it refreshes ahead of expiry, once however many goroutines ask,
 // adopts rotated PKCE refresh tokens, and plugs into golang.org/x/oauth2.
+// PKCE (RFC 7636) is the flow for applications that cannot keep a secret,
+// such as mobile and desktop apps: leave [Config].ClientSecret empty and pass
+// the code verifier as [ObtainTokenRequest].CodeVerifier.
 // Package squareoauthtest runs a fake Square for tests of code built on this
 // one.
 //
