@@ -128,7 +128,9 @@ func usage() string {
 	return s + `
 Run "squareoauth help <command>" for a command's flags. Credentials come from
 SQUARE_CLIENT_ID and SQUARE_CLIENT_SECRET; tokens from SQUARE_ACCESS_TOKEN
-or SQUARE_REFRESH_TOKEN, or the first line of standard input.
+or SQUARE_REFRESH_TOKEN, or the first line of standard input. Commands call
+Square's sandbox unless --env names production or another base URL, such as
+the url "squareoauth fake" prints; demo runs in-process unless --env is given.
 Exit codes: 0 success, 1 Square refused, 2 usage or invalid input, 3 network.
 `
 }
