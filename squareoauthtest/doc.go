@@ -41,14 +41,24 @@
 // state in the query, as Square does. A code issued for a redirect_uri is
 // exchanged only with that same ObtainTokenRequest.RedirectURI.
 //
+// Start where a seller starts, at your login handler, with a client that
+// keeps cookies like a browser: a callback that checks the state against a
+// cookie the login handler set (as in the README's OAuth flow) refuses a
+// redirect that arrives without it.
+//
 //	srv := squareoauthtest.NewServer(t)
-//	app := httptest.NewServer(yourCallbackHandler) // reads code and state
+//	c, err := squareoauth.New(srv.Config())
+//	if err != nil {
+//		t.Fatal(err)
+//	}
+//	app := httptest.NewServer(yourMux(c)) // your /login and /square/callback
 //	t.Cleanup(app.Close)
 //	srv.SetRedirectURL(app.URL + "/square/callback")
-//	state := "s1" // whatever your handler will check the state against
-//	resp, err := http.Get(srv.URL + "/oauth2/authorize?client_id=" +
-//		url.QueryEscape(srv.ClientID) + "&scope=PAYMENTS_READ&state=" + state)
-//	// http.Get followed the redirect: resp is your handler's answer.
+//	browser := app.Client()
+//	browser.Jar, _ = cookiejar.New(nil) // keeps the state cookie
+//	resp, err := browser.Get(app.URL + "/login")
+//	// The client followed /login -> Square's authorize page -> your
+//	// callback (and wherever it redirects): resp is the last answer.
 //
 // Outside a test (an Example, a program, a test harness of your own),
 // [Start] starts the same server and [Server.Close] stops it and returns an
