@@ -7,20 +7,21 @@
 //	squareoauth status         show an access token's scopes and expiry
 //	squareoauth refresh        exchange a refresh token for a new access token
 //	squareoauth revoke         revoke the application's access to a seller
+//	squareoauth fake           serve a fake Square on a loopback port, for any language
 //	squareoauth help COMMAND   print a command's flags (as does COMMAND --help)
 //
 // Credentials come from the environment, and tokens from the environment or
 // standard input, never from flags, which other users can read in the
 // process list:
 //
-//	SQUARE_CLIENT_ID       application ID (all commands but demo)
+//	SQUARE_CLIENT_ID       application ID (every command but fake, and demo without --env)
 //	SQUARE_CLIENT_SECRET   application secret (revoke; login without it uses PKCE)
 //	SQUARE_ACCESS_TOKEN    for status and revoke; else the first line of stdin
 //	SQUARE_REFRESH_TOKEN   for refresh; else the first line of stdin
 //	SQUARE_AUTH_CODE       for demo against a real environment
 //
 // --env picks Square's environment: sandbox (the default), production, or
-// a base URL. Output is for people, with tokens redacted and control
+// a base URL, such as the url squareoauth fake prints. Output is for people, with tokens redacted and control
 // characters in what the server sent shown as '?'; --json prints JSON for
 // scripts, including the tokens, so send it somewhere safe.
 //
