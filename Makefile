@@ -1,4 +1,5 @@
-# Every target works on a fresh machine with only Go (and git, make) installed.
+# Every target works on a fresh machine with Go, git and make; the -race
+# tests (test, test-vault, ci) also need a C compiler, as -race needs cgo.
 GO ?= go
 
 .PHONY: all generate check-generated check-api test alloc-budget test-vault fuzz bench vet fmt-check demo ci

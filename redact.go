@@ -153,8 +153,8 @@ func (e Error) Format(f fmt.State, verb rune) {
 // Format prints the TokenSource as its Client, under every verb: fmt
 // would otherwise print the Client behind it field by field for any verb
 // but %v, secret included.
-func (ts *TokenSource) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, "TokenSource", "&squareoauth.TokenSource{Client:"+ts.client.String()+"}")
+func (s *TokenSource) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "TokenSource", "&squareoauth.TokenSource{Client:"+s.client.String()+"}")
 }
 
 // Format prints the RefreshError as Error() does, under every verb: fmt
