@@ -24,6 +24,9 @@ const (
 	// doubles with every further one, up to maxRetry.
 	firstRetry = 30 * time.Second
 	maxRetry   = time.Hour
+	// minSendTime is the least time left of a lease for which a request
+	// to Square is still sent.
+	minSendTime = 250 * time.Millisecond
 )
 
 func backoff(failures int64) time.Duration {
@@ -88,7 +91,17 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		return v.markReauthorize(ctx, w, r, reason, nil)
 	}
 
-	call, cancel := context.WithTimeout(ctx, v.cfg.Lease*3/4)
+	if time.Until(v.sendBy(r)) < minSendTime {
+		// Too little of the lease is left for a request: another
+		// instance may take it over while the request is under way.
+		v.release(ctx, r)
+		err := fmt.Errorf("vault: the lease on seller %q ran out before its refresh could be sent", r.merchantID)
+		if usable(tok, now) {
+			return tok, outcomeFailed, nil
+		}
+		return squareoauth.Token{}, outcomeFailed, err
+	}
+	call, cancel := context.WithDeadline(ctx, v.sendBy(r))
 	next, err := v.cfg.Client.Refresh(call, tok)
 	cancel()
 	var refusal *squareoauth.RefreshError

@@ -1,0 +1,140 @@
+package vault
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/squareoauth/squareoauth"
+)
+
+// slowAnswers is a network on which every answer from Square arrives
+// after a delay: Square has acted on the request, the caller has not heard.
+type slowAnswers struct{ delay time.Duration }
+
+func (s slowAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-time.After(s.delay):
+		return resp, nil
+	case <-req.Context().Done():
+		resp.Body.Close()
+		return nil, req.Context().Err()
+	}
+}
+
+// slowClient is a Client for the fixture whose answers arrive after delay,
+// with no retries.
+func (f *fixture) slowClient(t testing.TB, delay time.Duration) *squareoauth.Client {
+	t.Helper()
+	cfg := f.srv.Config()
+	cfg.HTTPClient = &http.Client{Transport: slowAnswers{delay: delay}}
+	cfg.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1}
+	c, err := squareoauth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Guarantee 1: a request to Square never outlives the lease it was sent
+// under, even when Square answers more slowly than the lease lasts;
+// otherwise another instance takes the lease over while the first request
+// is still out, and Square sees two.
+func TestRequestEndsWithinLease(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		cfg := f.config()
+		cfg.Lease = 2 * time.Second
+		cfg.Client = f.slowClient(t, 3*time.Second)
+		slow := f.open(t, dsn, cfg)
+		other := f.open(t, dsn, f.config())
+		ctx := context.Background()
+		const m = "MLSLOWLEASE1"
+		tok := makeDue(t, other, f.connect(t, other, m))
+		before := f.srv.Hits(tokenPath)
+		done := make(chan error, 1)
+		go func() {
+			_, err := slow.Token(ctx, m)
+			done <- err
+		}()
+		// Ask through another instance until the slow one has finished,
+		// past the end of its lease.
+		deadline := time.Now().Add(cfg.Lease + time.Second)
+		for time.Now().Before(deadline) {
+			got, err := other.Token(ctx, m)
+			if err != nil {
+				t.Fatalf("Token on the other instance: %v", err)
+			}
+			if got.AccessToken != tok.AccessToken {
+				break // refreshed by the other instance: counted below
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("Token on the slow instance: %v", err)
+		}
+		if hits := f.srv.Hits(tokenPath) - before; hits != 1 {
+			t.Errorf("%d ObtainToken requests for one seller, want 1", hits)
+		}
+	})
+}
+
+// Guarantee 8: RefreshDue claims a seller only when it can send the
+// seller's request at once. A seller claimed and left waiting for a free
+// place would spend its lease waiting, and another instance would refresh
+// it too.
+func TestRefreshDueClaimsOnlyWhatItCanSend(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		cfg := f.config()
+		cfg.Lease = 2 * time.Second
+		cfg.RefreshConcurrency = 1
+		cfg.Client = f.slowClient(t, 1200*time.Millisecond)
+		bg := f.open(t, dsn, cfg)
+		other := f.open(t, dsn, f.config())
+		ctx := context.Background()
+		sellers := []string{"MLQUEUED0001", "MLQUEUED0002", "MLQUEUED0003"}
+		for _, m := range sellers {
+			makeDue(t, other, f.connect(t, other, m))
+		}
+		before := f.srv.Hits(tokenPath)
+		var rep Report
+		var err error
+		var wg sync.WaitGroup
+		wg.Go(func() { rep, err = bg.RefreshDue(ctx, 0) })
+		// Once the background refresher has claimed what it claims at
+		// first, another instance asks for every seller, each on its own,
+		// while the refresher works through them one at a time.
+		time.Sleep(300 * time.Millisecond)
+		stop := time.Now().Add(4 * time.Second)
+		for _, m := range sellers {
+			wg.Go(func() {
+				for time.Now().Before(stop) {
+					if _, err := other.Token(ctx, m); err != nil {
+						t.Errorf("Token(%s): %v", m, err)
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		if err != nil {
+			t.Fatalf("RefreshDue: %v", err)
+		}
+		if hits := f.srv.Hits(tokenPath) - before; hits != len(sellers) {
+			t.Errorf("%d ObtainToken requests for %d sellers, want one each (RefreshDue: %+v)", hits, len(sellers), rep)
+		}
+		if rep.Refreshed == 0 || rep.Failed != 0 || rep.Reauthorize != 0 {
+			t.Errorf("RefreshDue = %+v, want refreshes and no failure", rep)
+		}
+	})
+}
