@@ -2,10 +2,13 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -135,6 +138,48 @@ func TestRefreshDueClaimsOnlyWhatItCanSend(t *testing.T) {
 		}
 		if rep.Refreshed == 0 || rep.Failed != 0 || rep.Reauthorize != 0 {
 			t.Errorf("RefreshDue = %+v, want refreshes and no failure", rep)
+		}
+	})
+}
+
+// brokenNetwork fails every request with an error whose text holds bytes
+// PostgreSQL refuses in a text column (NUL, invalid UTF-8), as a proxy's or
+// a TLS library's message may.
+type brokenNetwork struct{}
+
+func (brokenNetwork) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("proxy says \x00\xff\xfe\n no")
+}
+
+// Guarantee 4: the backoff after a passing failure is recorded whatever
+// the failure's text holds; a write refused for the text would leave every
+// call free to send again at once.
+func TestFailureTextIsStorable(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		cfg := f.srv.Config()
+		cfg.HTTPClient = &http.Client{Transport: brokenNetwork{}}
+		cfg.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1}
+		client, err := squareoauth.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vcfg := f.config()
+		vcfg.Client = client
+		v := f.open(t, dsn, vcfg)
+		ctx := context.Background()
+		const m = "MLNULERROR01"
+		tok := makeDue(t, v, f.connect(t, f.open(t, dsn, f.config()), m))
+		if got, err := v.Token(ctx, m); err != nil || got.AccessToken != tok.AccessToken {
+			t.Fatalf("Token = %v, %v; want the current token", got, err)
+		}
+		s, err := v.Seller(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Failures != 1 || s.RetryAt.IsZero() || !utf8.ValidString(s.LastError) || strings.ContainsAny(s.LastError, "\x00\n") {
+			t.Errorf("Seller = %v; want the failure recorded with a printable reason", s)
 		}
 	})
 }

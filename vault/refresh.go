@@ -119,7 +119,7 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		}
 		if _, dbErr := w.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
 			st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived,
-			backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+			backoff(r.failures).Milliseconds(), storable(err.Error())); dbErr != nil {
 			return tok, outcomeFailed, v.keep(r.merchantID, &pendingWrite{st: st, version: r.version, err: errors.Join(err, dbErr)})
 		}
 		return tok, outcomeFailed, fmt.Errorf("vault: refreshing seller %q: %w", r.merchantID, err)
@@ -127,7 +127,7 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 	// A passing failure: every instance backs off until retry_at.
 	v.cfg.Logger.Warn("vault: refresh failed; retrying later", "merchant_id", r.merchantID,
 		"retry_in", backoff(r.failures), "error", err)
-	if _, dbErr := w.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+	if _, dbErr := w.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), storable(err.Error())); dbErr != nil {
 		err = errors.Join(err, dbErr)
 	}
 	if usable(tok, now) {
@@ -164,6 +164,7 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 // markReauthorize records that the seller must authorize again, wiping its
 // tokens, so that no instance sends another request for it.
 func (v *Vault) markReauthorize(ctx context.Context, w execer, r *row, reason string, cause error) (squareoauth.Token, outcome, error) {
+	reason = storable(reason)
 	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
 	rerr := &reauthorizeError{merchantID: r.merchantID, reason: reason, cause: cause}
 	if _, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason); err != nil {
