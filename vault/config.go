@@ -2,7 +2,9 @@ package vault
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/squareoauth/squareoauth"
@@ -25,6 +27,38 @@ func (k Key) String() string {
 
 // GoString is String, for %#v.
 func (k Key) GoString() string { return k.String() }
+
+// Format prints String under every verb, so that no verb (%d, %x of the
+// struct, a width) prints the secret's bytes.
+func (k Key) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
+
+// LogValue keeps the secret out of log/slog output, JSON handlers
+// included. (encoding/json still encodes a Key in full, for storage.)
+func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// String shows the Config without the webhook signature key or the keys'
+// secrets.
+func (c Config) String() string {
+	sig := `""`
+	if c.WebhookSignatureKey != "" {
+		sig = "[REDACTED]"
+	}
+	keys := make([]string, len(c.Keys))
+	for i, k := range c.Keys {
+		keys[i] = k.String()
+	}
+	return fmt.Sprintf("vault.Config{Client:%v, Keys:[%s], RefreshMargin:%v, Lease:%v, WebhookSignatureKey:%s, WebhookURL:%q, MaxConns:%d, RefreshConcurrency:%d}",
+		c.Client, strings.Join(keys, ", "), c.RefreshMargin, c.Lease, sig, c.WebhookURL, c.MaxConns, c.RefreshConcurrency)
+}
+
+// GoString is String, for %#v.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints String under every verb.
+func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue keeps the secrets out of log/slog output.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Config configures a Vault. Client and Keys are required; zero values of
 // the other fields mean the documented defaults.
