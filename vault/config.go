@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -13,7 +15,8 @@ import (
 // Key is one AES-256 key of the vault.
 type Key struct {
 	// ID names the key; it is stored beside every row the key encrypts, so
-	// that a later Config can find it. IDs must be unique and non-empty.
+	// that a later Config can find it. IDs must be unique, non-empty,
+	// printable UTF-8 text.
 	ID string
 	// Secret is the 32-byte AES-256 key. Keep it out of the database and
 	// out of reach of whoever can read the database.
@@ -117,6 +120,10 @@ func (c Config) check() (Config, error) {
 		switch {
 		case k.ID == "":
 			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), "is empty")
+		case !utf8.ValidString(k.ID) || strings.ContainsFunc(k.ID, unicode.IsControl):
+			// It is stored in a text column, which PostgreSQL keeps to
+			// valid UTF-8 without NUL, and named in errors.
+			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), "must be printable UTF-8 text")
 		case seen[k.ID]:
 			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), fmt.Sprintf("%q is used twice", k.ID))
 		case len(k.Secret) != keySize:
