@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/squareoauth/squareoauth"
 	"github.com/squareoauth/squareoauth/squareoauthtest"
@@ -76,6 +77,43 @@ func TestSaveDuringRefreshWins(t *testing.T) {
 		}
 		if stored, err := other.Token(ctx, m); err != nil || !sameToken(stored, saved) {
 			t.Errorf("stored token = %v, %v; want the saved one", stored, err)
+		}
+	})
+}
+
+// Guarantee 4: a refusal that comes after the row moved on is not final.
+// An instance whose lease ran out sends the PKCE refresh token another
+// instance has meanwhile spent in its own refresh; Square refuses it, and
+// the seller is still active with the other instance's token, which is
+// what the late instance hands out.
+func TestLateRefusalYieldsToNewerRefresh(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		late := f.open(t, dsn, f.config())
+		other := f.open(t, dsn, f.config())
+		ctx := context.Background()
+		const m = "MLLATEREFUS1"
+		makeDue(t, other, f.connectPKCE(t, other, m))
+		r, err := late.load(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := late.token(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := other.Token(ctx, m)
+		if err != nil || fresh.RefreshToken == old.RefreshToken {
+			t.Fatalf("the other instance's refresh: %v, %v", fresh, err)
+		}
+		r.leasedAt = time.Now() // as if its lease were still running
+		got, o, err := late.refreshHeld(ctx, late.db, r, old)
+		if err != nil || o == outcomeReauthorize || !sameToken(got, fresh) {
+			t.Errorf("late refresh = %v, %v, %v; want the other instance's token", got, o, err)
+		}
+		if s, err := late.Seller(ctx, m); err != nil || s.State != StateActive {
+			t.Errorf("Seller = %v, %v; want it active", s, err)
 		}
 	})
 }

@@ -150,12 +150,7 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 	if !landed {
 		// A Save or a revocation landed during the request: it outranks
 		// this refresh. Hand out what is stored now.
-		cur, err := v.load(ctx, r.merchantID)
-		if err != nil {
-			return squareoauth.Token{}, outcomeFailed, err
-		}
-		tok, _, err := v.fromRow(cur, time.Now())
-		return tok, outcomeNone, err
+		return v.stored(ctx, r.merchantID)
 	}
 	v.cfg.Logger.Debug("vault: refreshed", "merchant_id", r.merchantID, "expires_at", next.ExpiresAt)
 	return next, outcomeRefreshed, nil
@@ -165,10 +160,30 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 // tokens, so that no instance sends another request for it.
 func (v *Vault) markReauthorize(ctx context.Context, w execer, r *row, reason string, cause error) (squareoauth.Token, outcome, error) {
 	reason = storable(reason)
-	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
 	rerr := &reauthorizeError{merchantID: r.merchantID, reason: reason, cause: cause}
-	if _, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason); err != nil {
+	res, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason)
+	if err != nil {
+		v.cfg.Logger.Error("vault: the seller must authorize again; recording it failed", "merchant_id", r.merchantID, "reason", reason, "error", err)
 		return squareoauth.Token{}, outcomeReauthorize, errors.Join(rerr, fmt.Errorf("vault: recording it failed: %w", err))
 	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// The row moved on while the request was out: a Save, a
+		// revocation, or another instance's refresh, which spent the
+		// refresh token this request was refused for. What is stored now
+		// is the answer, not this refusal.
+		return v.stored(ctx, r.merchantID)
+	}
+	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
 	return squareoauth.Token{}, outcomeReauthorize, rerr
+}
+
+// stored hands out what the row holds now, after a write of this
+// instance's lost to a newer one.
+func (v *Vault) stored(ctx context.Context, merchantID string) (squareoauth.Token, outcome, error) {
+	cur, err := v.load(ctx, merchantID)
+	if err != nil {
+		return squareoauth.Token{}, outcomeFailed, err
+	}
+	tok, _, err := v.fromRow(cur, time.Now())
+	return tok, outcomeNone, err
 }
