@@ -85,3 +85,33 @@ func TestHostileRows(t *testing.T) {
 		}
 	})
 }
+
+// Guarantee 6: a row Rekey cannot decrypt is named in its error and does
+// not hold back the rotation of the others.
+func TestRekeyPastUnreadableRow(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		v := f.open(t, dsn, f.config())
+		ctx := context.Background()
+		sellers := []string{"MLREKEYBAD01", "MLREKEYGOOD1", "MLREKEYGOOD2"}
+		for _, m := range sellers {
+			f.connect(t, v, m)
+		}
+		raw, d, err := openDB(dsn, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		// Rekey goes by merchant ID: the altered row comes first.
+		if _, err := raw.Exec(d.q(`UPDATE squareoauth_sellers SET sealed = $2 WHERE merchant_id = $1`), sellers[0], make([]byte, 64)); err != nil {
+			t.Fatal(err)
+		}
+		both := f.config()
+		both.Keys = []Key{testKey("k2"), testKey("k1")}
+		n, err := f.open(t, dsn, both).Rekey(ctx)
+		if n != 2 || err == nil || !strings.Contains(err.Error(), sellers[0]) {
+			t.Errorf("Rekey = %d, %v; want 2 and an error naming %s", n, err, sellers[0])
+		}
+	})
+}

@@ -2,11 +2,14 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
 // Rekey re-encrypts every row not under Keys[0] with Keys[0] and returns
-// how many it rewrote. Each row is rewritten in one statement, so a seller
+// how many it rewrote. A row it cannot decrypt (its key is not in
+// Config.Keys, or the row was altered) is left as it is and named in the
+// error, after the other rows are rewritten. Each row is rewritten in one statement, so a seller
 // is readable throughout by any instance that holds both keys; a row a
 // refresh rewrites meanwhile is already under Keys[0] and is left alone.
 // Rotate by putting the new key first in every instance's Config, calling
@@ -35,10 +38,15 @@ func (v *Vault) Rekey(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("vault: listing rows to rekey: %w", err)
 	}
 	n := 0
+	var unreadable []error
 	for _, o := range todo {
 		sec, err := v.sealer.open(o.merchantID, o.keyID, o.sealed)
 		if err != nil {
-			return n, err
+			// One row that does not decrypt (its key missing from
+			// Config.Keys, or altered) must not hold back the rotation
+			// of the others.
+			unreadable = append(unreadable, err)
+			continue
 		}
 		keyID, sealed, err := v.sealer.seal(o.merchantID, sec)
 		if err != nil {
@@ -52,5 +60,5 @@ func (v *Vault) Rekey(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(unreadable...)
 }

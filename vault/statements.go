@@ -72,7 +72,7 @@ func newStatements(d dialect) statements {
 			WHERE merchant_id = $1 AND version = $2`,
 
 		rekeyList: `SELECT merchant_id, key_id, sealed, version FROM squareoauth_sellers
-			WHERE key_id <> $1 AND sealed IS NOT NULL`,
+			WHERE key_id <> $1 AND sealed IS NOT NULL ORDER BY merchant_id`,
 		// Rekey changes no token, so it keeps the version: a refresh in
 		// flight still lands, and a rekey racing one loses.
 		rekey: `UPDATE squareoauth_sellers SET key_id = $3, sealed = $4
