@@ -80,8 +80,9 @@ type Config struct {
 	RefreshMargin time.Duration
 	// Lease is how long one instance may hold a seller's refresh before
 	// another may take it over: the longest a killed instance delays the
-	// others. 0 means 1 minute. The request to Square is bounded to three
-	// quarters of it.
+	// others. 0 means 1 minute. A request to Square, its retries
+	// included, must end within three quarters of the lease, counted from
+	// when the lease was taken, so that the rest is left for the write.
 	Lease time.Duration
 	// WebhookSignatureKey is the signature key of the Square webhook
 	// subscription, for WebhookHandler.
