@@ -91,6 +91,19 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		return v.markReauthorize(ctx, w, r, reason, nil)
 	}
 
+	if tok.RefreshTokenExpiresAt.IsZero() && !v.cfg.Client.HasClientSecret() {
+		// A code-flow refresh token goes with the client secret; without
+		// it Square refuses, and the refusal would read as the seller's.
+		// This instance's configuration is at fault: leave the seller to
+		// an instance that has the secret.
+		v.release(ctx, r)
+		err := fmt.Errorf("vault: seller %q holds a code-flow token, whose refresh needs the client secret, and Config.Client has none", r.merchantID)
+		v.cfg.Logger.Error("vault: cannot refresh a code-flow token without a client secret", "merchant_id", r.merchantID)
+		if usable(tok, now) {
+			return tok, outcomeFailed, nil
+		}
+		return squareoauth.Token{}, outcomeFailed, err
+	}
 	if time.Until(v.sendBy(r)) < minSendTime {
 		// Too little of the lease is left for a request: another
 		// instance may take it over while the request is under way.
