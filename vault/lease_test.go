@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -180,6 +181,58 @@ func TestFailureTextIsStorable(t *testing.T) {
 		}
 		if s.Failures != 1 || s.RetryAt.IsZero() || !utf8.ValidString(s.LastError) || strings.ContainsAny(s.LastError, "\x00\n") {
 			t.Errorf("Seller = %v; want the failure recorded with a printable reason", s)
+		}
+	})
+}
+
+// inFlight counts the requests under way at once and the most seen.
+type inFlight struct {
+	mu       sync.Mutex
+	now, max int
+	delay    time.Duration
+}
+
+func (c *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.now++
+	c.max = max(c.max, c.now)
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.now--
+		c.mu.Unlock()
+	}()
+	time.Sleep(c.delay)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// Guarantee 8: RefreshDue runs at most Config.RefreshConcurrency refreshes
+// at once.
+func TestRefreshDueConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		counter := &inFlight{delay: 50 * time.Millisecond}
+		ccfg := f.srv.Config()
+		ccfg.HTTPClient = &http.Client{Transport: counter}
+		client, err := squareoauth.New(ccfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := f.config()
+		cfg.Client = client
+		cfg.RefreshConcurrency = 2
+		v := f.open(t, dsn, cfg)
+		other := f.open(t, dsn, f.config())
+		for i := range 8 {
+			makeDue(t, other, f.connect(t, other, fmt.Sprintf("MLBOUND%05d", i)))
+		}
+		rep, err := v.RefreshDue(context.Background(), 0)
+		if err != nil || rep.Refreshed != 8 {
+			t.Fatalf("RefreshDue = %+v, %v", rep, err)
+		}
+		if counter.max != 2 {
+			t.Errorf("%d refreshes at once, want Config.RefreshConcurrency (2)", counter.max)
 		}
 	})
 }
