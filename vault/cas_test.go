@@ -53,14 +53,8 @@ func TestSaveDuringRefreshWins(t *testing.T) {
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
 		hook := &hookTransport{}
-		ccfg := f.srv.Config()
-		ccfg.HTTPClient = &http.Client{Transport: hook}
-		client, err := squareoauth.New(ccfg)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cfg := f.config()
-		cfg.Client = client
+		cfg.Client = f.clientOver(t, hook, 0)
 		v := f.open(t, dsn, cfg)
 		other := f.open(t, dsn, f.config())
 		ctx := context.Background()

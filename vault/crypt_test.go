@@ -206,15 +206,7 @@ func TestRekeyLosesToRefresh(t *testing.T) {
 		ctx := context.Background()
 		const m = "MLREKEYRACE1"
 		makeDue(t, old, f.connectPKCE(t, old, m))
-		r, err := old.load(ctx, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed := rekeyItem{merchantID: m, keyID: r.keyID, sealed: r.sealed, version: r.version}
-		sec, err := rotating.sealer.open(m, r.keyID, r.sealed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		listed, sec := listForRekey(t, rotating, m)
 		refreshed, err := old.Token(ctx, m) // lands between the listing and the write
 		if err != nil {
 			t.Fatal(err)
@@ -263,19 +255,25 @@ func TestRekeyRowOnce(t *testing.T) {
 		ctx := context.Background()
 		const m = "MLREKEYONCE1"
 		f.connect(t, old, m)
-		r, err := old.load(ctx, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed := rekeyItem{merchantID: m, keyID: r.keyID, sealed: r.sealed, version: r.version}
-		sec, err := a.sealer.open(m, r.keyID, r.sealed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		listed, sec := listForRekey(t, a, m)
 		first, err1 := a.rekeyRow(ctx, listed, sec)
 		second, err2 := b.rekeyRow(ctx, listed, sec)
 		if !first || second || err1 != nil || err2 != nil {
 			t.Errorf("rekeying one listed row twice = %v, %v then %v, %v; want true then false", first, err1, second, err2)
 		}
 	})
+}
+
+// listForRekey reads seller m's row as Rekey lists it, and its tokens.
+func listForRekey(t *testing.T, v *Vault, m string) (rekeyItem, secrets) {
+	t.Helper()
+	r, err := v.load(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := v.sealer.open(m, r.keyID, r.sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rekeyItem{merchantID: m, keyID: r.keyID, sealed: r.sealed, version: r.version}, sec
 }

@@ -32,18 +32,26 @@ func (s slowAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// slowClient is a Client for the fixture whose answers arrive after delay,
-// with no retries.
-func (f *fixture) slowClient(t testing.TB, delay time.Duration) *squareoauth.Client {
+// clientOver is a Client for the fixture that sends its requests through
+// rt, with at most attempts attempts per call (0: the default policy).
+func (f *fixture) clientOver(t testing.TB, rt http.RoundTripper, attempts int) *squareoauth.Client {
 	t.Helper()
 	cfg := f.srv.Config()
-	cfg.HTTPClient = &http.Client{Transport: slowAnswers{delay: delay}}
-	cfg.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1}
+	cfg.HTTPClient = &http.Client{Transport: rt}
+	if attempts > 0 {
+		cfg.Retry = &squareoauth.RetryPolicy{MaxAttempts: attempts}
+	}
 	c, err := squareoauth.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// slowClient is a Client for the fixture whose answers arrive after delay,
+// with no retries.
+func (f *fixture) slowClient(t testing.TB, delay time.Duration) *squareoauth.Client {
+	return f.clientOver(t, slowAnswers{delay: delay}, 1)
 }
 
 // Guarantee 1: a request to Square never outlives the lease it was sent
@@ -159,16 +167,9 @@ func TestFailureTextIsStorable(t *testing.T) {
 	t.Parallel()
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
-		cfg := f.srv.Config()
-		cfg.HTTPClient = &http.Client{Transport: brokenNetwork{}}
-		cfg.Retry = &squareoauth.RetryPolicy{MaxAttempts: 1}
-		client, err := squareoauth.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vcfg := f.config()
-		vcfg.Client = client
-		v := f.open(t, dsn, vcfg)
+		cfg := f.config()
+		cfg.Client = f.clientOver(t, brokenNetwork{}, 1)
+		v := f.open(t, dsn, cfg)
 		ctx := context.Background()
 		const m = "MLNULERROR01"
 		tok := makeDue(t, v, f.connect(t, f.open(t, dsn, f.config()), m))
@@ -213,14 +214,8 @@ func TestRefreshDueConcurrencyBound(t *testing.T) {
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
 		counter := &inFlight{delay: 50 * time.Millisecond}
-		ccfg := f.srv.Config()
-		ccfg.HTTPClient = &http.Client{Transport: counter}
-		client, err := squareoauth.New(ccfg)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cfg := f.config()
-		cfg.Client = client
+		cfg.Client = f.clientOver(t, counter, 0)
 		cfg.RefreshConcurrency = 2
 		v := f.open(t, dsn, cfg)
 		other := f.open(t, dsn, f.config())
