@@ -82,7 +82,10 @@ type Config struct {
 	// another may take it over: the longest a killed instance delays the
 	// others. 0 means 1 minute. A request to Square, its retries
 	// included, must end within three quarters of the lease, counted from
-	// when the lease was taken, so that the rest is left for the write.
+	// when the lease was taken, so that the rest is left for the write:
+	// keep a quarter of it above the time a write may take (on SQLite, up
+	// to the 10-second wait for the write lock), or a write that lands
+	// after the lease may race another instance's refresh.
 	Lease time.Duration
 	// WebhookSignatureKey is the signature key of the Square webhook
 	// subscription, for WebhookHandler.
