@@ -21,8 +21,8 @@ var migrations = [][]string{
 		// database's clock. sealed is the AES-256-GCM ciphertext of both
 		// tokens under key key_id (NULL once the tokens are wiped).
 		// version rises with every change a refresh decides on (token,
-		// state, refresh point, backoff) and fences the lease and the
-		// compare-and-set writes of a refresh.
+		// state, backoff) and fences the lease and the compare-and-set
+		// writes of a refresh.
 		`CREATE TABLE squareoauth_sellers (
 			merchant_id TEXT PRIMARY KEY,
 			state TEXT NOT NULL,

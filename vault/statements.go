@@ -68,7 +68,7 @@ func newStatements(d dialect) statements {
 		reauthorize: `UPDATE squareoauth_sellers SET state = 'reauthorize', key_id = '', sealed = NULL,
 				version = version + 1, ` + clearLease + `, last_error = $3, updated_at = NOW
 			WHERE merchant_id = $1 AND version = $2`,
-		deferRefresh: `UPDATE squareoauth_sellers SET refresh_at = $3, ` + clearLease + `, version = version + 1
+		deferRefresh: `UPDATE squareoauth_sellers SET refresh_at = $3, ` + clearLease + `
 			WHERE merchant_id = $1 AND version = $2`,
 
 		rekeyList: `SELECT merchant_id, key_id, sealed, version FROM squareoauth_sellers
