@@ -2,8 +2,12 @@ package vault
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/squareoauth/squareoauth"
 )
@@ -11,7 +15,8 @@ import (
 // Key is one AES-256 key of the vault.
 type Key struct {
 	// ID names the key; it is stored beside every row the key encrypts, so
-	// that a later Config can find it. IDs must be unique and non-empty.
+	// that a later Config can find it. IDs must be unique, non-empty,
+	// printable UTF-8 text.
 	ID string
 	// Secret is the 32-byte AES-256 key. Keep it out of the database and
 	// out of reach of whoever can read the database.
@@ -25,6 +30,38 @@ func (k Key) String() string {
 
 // GoString is String, for %#v.
 func (k Key) GoString() string { return k.String() }
+
+// Format prints String under every verb, so that no verb (%d, %x of the
+// struct, a width) prints the secret's bytes.
+func (k Key) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
+
+// LogValue keeps the secret out of log/slog output, JSON handlers
+// included. (encoding/json still encodes a Key in full, for storage.)
+func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// String shows the Config without the webhook signature key or the keys'
+// secrets.
+func (c Config) String() string {
+	sig := `""`
+	if c.WebhookSignatureKey != "" {
+		sig = "[REDACTED]"
+	}
+	keys := make([]string, len(c.Keys))
+	for i, k := range c.Keys {
+		keys[i] = k.String()
+	}
+	return fmt.Sprintf("vault.Config{Client:%v, Keys:[%s], RefreshMargin:%v, Lease:%v, WebhookSignatureKey:%s, WebhookURL:%q, MaxConns:%d, RefreshConcurrency:%d}",
+		c.Client, strings.Join(keys, ", "), c.RefreshMargin, c.Lease, sig, c.WebhookURL, c.MaxConns, c.RefreshConcurrency)
+}
+
+// GoString is String, for %#v.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints String under every verb.
+func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue keeps the secrets out of log/slog output.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Config configures a Vault. Client and Keys are required; zero values of
 // the other fields mean the documented defaults.
@@ -43,8 +80,12 @@ type Config struct {
 	RefreshMargin time.Duration
 	// Lease is how long one instance may hold a seller's refresh before
 	// another may take it over: the longest a killed instance delays the
-	// others. 0 means 1 minute. The request to Square is bounded to three
-	// quarters of it.
+	// others. 0 means 1 minute. A request to Square, its retries
+	// included, must end within three quarters of the lease, counted from
+	// when the lease was taken, so that the rest is left for the write:
+	// keep a quarter of it above the time a write may take (on SQLite, up
+	// to the 10-second wait for the write lock), or a write that lands
+	// after the lease may race another instance's refresh.
 	Lease time.Duration
 	// WebhookSignatureKey is the signature key of the Square webhook
 	// subscription, for WebhookHandler.
@@ -83,6 +124,10 @@ func (c Config) check() (Config, error) {
 		switch {
 		case k.ID == "":
 			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), "is empty")
+		case !utf8.ValidString(k.ID) || strings.ContainsFunc(k.ID, unicode.IsControl):
+			// It is stored in a text column, which PostgreSQL keeps to
+			// valid UTF-8 without NUL, and named in errors.
+			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), "must be printable UTF-8 text")
 		case seen[k.ID]:
 			return c, inputErr(fmt.Sprintf("Config.Keys[%d].ID", i), fmt.Sprintf("%q is used twice", k.ID))
 		case len(k.Secret) != keySize:

@@ -191,3 +191,89 @@ func TestKeysAndRekey(t *testing.T) {
 		}
 	})
 }
+
+// Guarantee 6: Rekey never writes an old token over a newer one. A seller
+// refreshed between Rekey's listing and its write keeps the refreshed
+// token (with PKCE the old refresh token is spent).
+func TestRekeyLosesToRefresh(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		old := f.open(t, dsn, f.config())
+		both := f.config()
+		both.Keys = []Key{testKey("k2"), testKey("k1")}
+		rotating := f.open(t, dsn, both)
+		ctx := context.Background()
+		const m = "MLREKEYRACE1"
+		makeDue(t, old, f.connectPKCE(t, old, m))
+		listed, sec := listForRekey(t, rotating, m)
+		refreshed, err := old.Token(ctx, m) // lands between the listing and the write
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rewrote, err := rotating.rekeyRow(ctx, listed, sec); err != nil || rewrote {
+			t.Errorf("rekeying a row refreshed since it was listed = %v, %v; want false", rewrote, err)
+		}
+		if got, err := rotating.Token(ctx, m); err != nil || !sameToken(got, refreshed) {
+			t.Errorf("Token after the race = %v, %v; want the refreshed token", got, err)
+		}
+	})
+}
+
+// Guarantee 6: the additional data binds a ciphertext to its key ID: a row
+// whose key_id is changed does not decrypt, even under a key with the same
+// secret.
+func TestCiphertextBoundToKeyID(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		cfg := f.config()
+		cfg.Keys = []Key{testKey("k1"), {ID: "k1-copy", Secret: testKey("k1").Secret}}
+		v := f.open(t, dsn, cfg)
+		ctx := context.Background()
+		const m = "MLKEYIDBIND1"
+		f.connect(t, v, m)
+		if _, err := v.db.Exec(v.d.q(`UPDATE squareoauth_sellers SET key_id = 'k1-copy' WHERE merchant_id = $1`), m); err != nil {
+			t.Fatal(err)
+		}
+		if tok, err := v.Token(ctx, m); err == nil {
+			t.Errorf("Token with the key ID changed = %v; want an error", tok)
+		}
+	})
+}
+
+// Two instances rekeying at once rewrite each row once between them, so
+// that Rekey's count is the number of rows moved.
+func TestRekeyRowOnce(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		old := f.open(t, dsn, f.config())
+		both := f.config()
+		both.Keys = []Key{testKey("k2"), testKey("k1")}
+		a, b := f.open(t, dsn, both), f.open(t, dsn, both)
+		ctx := context.Background()
+		const m = "MLREKEYONCE1"
+		f.connect(t, old, m)
+		listed, sec := listForRekey(t, a, m)
+		first, err1 := a.rekeyRow(ctx, listed, sec)
+		second, err2 := b.rekeyRow(ctx, listed, sec)
+		if !first || second || err1 != nil || err2 != nil {
+			t.Errorf("rekeying one listed row twice = %v, %v then %v, %v; want true then false", first, err1, second, err2)
+		}
+	})
+}
+
+// listForRekey reads seller m's row as Rekey lists it, and its tokens.
+func listForRekey(t *testing.T, v *Vault, m string) (rekeyItem, secrets) {
+	t.Helper()
+	r, err := v.load(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := v.sealer.open(m, r.keyID, r.sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rekeyItem{merchantID: m, keyID: r.keyID, sealed: r.sealed, version: r.version}, sec
+}

@@ -57,7 +57,13 @@
 // is retried after a backoff shared by every instance (30 seconds first,
 // doubling up to an hour). When Square answered but the database write
 // failed, the token is kept in memory and the write retried, and every
-// call for the seller fails until it lands.
+// call for the seller fails until it lands. The write is a compare-and-set
+// like any other: a Save or a revocation that lands first outranks it.
+// Only the instance that holds the token can write it, so if the database
+// stays out of its reach for longer than Config.Lease while other
+// instances reach it, one of them may refresh the seller meanwhile; with
+// PKCE that refresh is refused (the refresh token is spent) and the seller
+// must authorize again.
 //
 // # Encryption
 //

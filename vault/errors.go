@@ -3,6 +3,8 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // ErrNotFound is the error, found with errors.Is, for a seller the vault
@@ -45,3 +47,17 @@ func (e *reauthorizeError) Error() string {
 func (e *reauthorizeError) Is(target error) bool { return target == ErrReauthorize }
 
 func (e *reauthorizeError) Unwrap() error { return e.cause }
+
+// storable makes a failure's text fit a seller's LastError: valid UTF-8
+// (PostgreSQL refuses anything else in a text column, NUL included, and
+// a refused write would lose the backoff or the token it carries), with
+// control and bidirectional characters masked as squareoauth masks its
+// own errors, so that the text cannot forge or reorder a log line.
+func storable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}

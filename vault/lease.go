@@ -20,12 +20,22 @@ const pollEvery = 25 * time.Millisecond
 // claim takes the lease on the row as read (same version). false means
 // another instance took it or changed the row first.
 func (v *Vault) claim(ctx context.Context, r *row) (bool, error) {
+	r.leasedAt = time.Now()
 	res, err := v.db.ExecContext(ctx, v.sql.claim, r.merchantID, v.owner, v.cfg.Lease.Milliseconds(), r.version)
 	if err != nil {
 		return false, fmt.Errorf("vault: taking the refresh of seller %q: %w", r.merchantID, err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// sendBy is the latest moment a request to Square for r may still be
+// under way: three quarters into the lease this instance holds on r, which
+// leaves the rest for the write. A request that ran past the lease could
+// overlap another instance's refresh, and with PKCE one of the two would
+// spend the refresh token the other sent.
+func (v *Vault) sendBy(r *row) time.Time {
+	return r.leasedAt.Add(v.cfg.Lease * 3 / 4)
 }
 
 // release gives a lease back without changing the token.

@@ -24,6 +24,9 @@ const (
 	// doubles with every further one, up to maxRetry.
 	firstRetry = 30 * time.Second
 	maxRetry   = time.Hour
+	// minSendTime is the least time left of a lease for which a request
+	// to Square is still sent.
+	minSendTime = 250 * time.Millisecond
 )
 
 func backoff(failures int64) time.Duration {
@@ -88,7 +91,30 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		return v.markReauthorize(ctx, w, r, reason, nil)
 	}
 
-	call, cancel := context.WithTimeout(ctx, v.cfg.Lease*3/4)
+	if tok.RefreshTokenExpiresAt.IsZero() && !v.cfg.Client.HasClientSecret() {
+		// A code-flow refresh token goes with the client secret; without
+		// it Square refuses, and the refusal would read as the seller's.
+		// This instance's configuration is at fault: leave the seller to
+		// an instance that has the secret.
+		v.release(ctx, r)
+		err := fmt.Errorf("vault: seller %q holds a code-flow token, whose refresh needs the client secret, and Config.Client has none", r.merchantID)
+		v.cfg.Logger.Error("vault: cannot refresh a code-flow token without a client secret", "merchant_id", r.merchantID)
+		if usable(tok, now) {
+			return tok, outcomeFailed, nil
+		}
+		return squareoauth.Token{}, outcomeFailed, err
+	}
+	if time.Until(v.sendBy(r)) < minSendTime {
+		// Too little of the lease is left for a request: another
+		// instance may take it over while the request is under way.
+		v.release(ctx, r)
+		err := fmt.Errorf("vault: the lease on seller %q ran out before its refresh could be sent", r.merchantID)
+		if usable(tok, now) {
+			return tok, outcomeFailed, nil
+		}
+		return squareoauth.Token{}, outcomeFailed, err
+	}
+	call, cancel := context.WithDeadline(ctx, v.sendBy(r))
 	next, err := v.cfg.Client.Refresh(call, tok)
 	cancel()
 	var refusal *squareoauth.RefreshError
@@ -106,7 +132,7 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		}
 		if _, dbErr := w.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
 			st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived,
-			backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+			backoff(r.failures).Milliseconds(), storable(err.Error())); dbErr != nil {
 			return tok, outcomeFailed, v.keep(r.merchantID, &pendingWrite{st: st, version: r.version, err: errors.Join(err, dbErr)})
 		}
 		return tok, outcomeFailed, fmt.Errorf("vault: refreshing seller %q: %w", r.merchantID, err)
@@ -114,7 +140,7 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 	// A passing failure: every instance backs off until retry_at.
 	v.cfg.Logger.Warn("vault: refresh failed; retrying later", "merchant_id", r.merchantID,
 		"retry_in", backoff(r.failures), "error", err)
-	if _, dbErr := w.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+	if _, dbErr := w.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), storable(err.Error())); dbErr != nil {
 		err = errors.Join(err, dbErr)
 	}
 	if usable(tok, now) {
@@ -137,12 +163,7 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 	if !landed {
 		// A Save or a revocation landed during the request: it outranks
 		// this refresh. Hand out what is stored now.
-		cur, err := v.load(ctx, r.merchantID)
-		if err != nil {
-			return squareoauth.Token{}, outcomeFailed, err
-		}
-		tok, _, err := v.fromRow(cur, time.Now())
-		return tok, outcomeNone, err
+		return v.stored(ctx, r.merchantID)
 	}
 	v.cfg.Logger.Debug("vault: refreshed", "merchant_id", r.merchantID, "expires_at", next.ExpiresAt)
 	return next, outcomeRefreshed, nil
@@ -151,10 +172,31 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 // markReauthorize records that the seller must authorize again, wiping its
 // tokens, so that no instance sends another request for it.
 func (v *Vault) markReauthorize(ctx context.Context, w execer, r *row, reason string, cause error) (squareoauth.Token, outcome, error) {
-	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
+	reason = storable(reason)
 	rerr := &reauthorizeError{merchantID: r.merchantID, reason: reason, cause: cause}
-	if _, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason); err != nil {
+	res, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason)
+	if err != nil {
+		v.cfg.Logger.Error("vault: the seller must authorize again; recording it failed", "merchant_id", r.merchantID, "reason", reason, "error", err)
 		return squareoauth.Token{}, outcomeReauthorize, errors.Join(rerr, fmt.Errorf("vault: recording it failed: %w", err))
 	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// The row moved on while the request was out: a Save, a
+		// revocation, or another instance's refresh, which spent the
+		// refresh token this request was refused for. What is stored now
+		// is the answer, not this refusal.
+		return v.stored(ctx, r.merchantID)
+	}
+	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
 	return squareoauth.Token{}, outcomeReauthorize, rerr
+}
+
+// stored hands out what the row holds now, after a write of this
+// instance's lost to a newer one.
+func (v *Vault) stored(ctx context.Context, merchantID string) (squareoauth.Token, outcome, error) {
+	cur, err := v.load(ctx, merchantID)
+	if err != nil {
+		return squareoauth.Token{}, outcomeFailed, err
+	}
+	tok, _, err := v.fromRow(cur, time.Now())
+	return tok, outcomeNone, err
 }

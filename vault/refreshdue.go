@@ -3,9 +3,8 @@ package vault
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Report counts what one RefreshDue did.
@@ -44,33 +43,59 @@ func (v *Vault) RefreshDue(ctx context.Context, limit int) (Report, error) {
 		}
 	}()
 	writes := newGroupCommit(v.db, v.cfg.RefreshConcurrency, v.d.committers)
-	g := new(errgroup.Group)
-	g.SetLimit(v.cfg.RefreshConcurrency)
-	err := v.claimAll(ctx, limit, func(r *row) {
-		g.Go(func() error {
+	var running sync.WaitGroup
+	err := v.claimAll(ctx, limit, func(r *row, done func()) {
+		running.Go(func() {
+			defer done()
 			results <- v.refreshClaimed(ctx, writes, r)
-			return nil
 		})
 	})
-	g.Wait()
+	running.Wait()
 	writes.close()
 	close(results)
 	<-counted
 	return rep, err
 }
 
-// claimAll claims due sellers in batches of the concurrency and hands each
-// to run, until none is due, limit is reached or ctx ends.
-func (v *Vault) claimAll(ctx context.Context, limit int, run func(*row)) error {
+// claimAll claims due sellers and hands each to run, until none is due,
+// limit is reached or ctx ends. It claims only as many sellers as there
+// are free places among the Config.RefreshConcurrency refreshes, so that
+// a claimed seller's request starts at once: a seller left waiting for a
+// place would spend its lease waiting. run calls done when the place is
+// free again.
+func (v *Vault) claimAll(ctx context.Context, limit int, run func(r *row, done func())) error {
+	places := make(chan struct{}, v.cfg.RefreshConcurrency)
+	free := func() { <-places }
+	take := func() bool {
+		select {
+		case places <- struct{}{}:
+			return true
+		default:
+			return false
+		}
+	}
 	for claimed := 0; limit == 0 || claimed < limit; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch := v.cfg.RefreshConcurrency
+		// Wait for one free place, then take every other free one.
+		select {
+		case places <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		want := v.cfg.RefreshConcurrency
 		if limit > 0 {
-			batch = min(batch, limit-claimed)
+			want = min(want, limit-claimed)
+		}
+		batch := 1
+		for batch < want && take() {
+			batch++
 		}
 		rows, err := v.claimDue(ctx, batch)
+		for range batch - len(rows) {
+			free()
+		}
 		if err != nil {
 			return err
 		}
@@ -78,7 +103,7 @@ func (v *Vault) claimAll(ctx context.Context, limit int, run func(*row)) error {
 			return nil
 		}
 		for _, r := range rows {
-			run(r)
+			run(r, free)
 		}
 		claimed += len(rows)
 	}
@@ -87,6 +112,7 @@ func (v *Vault) claimAll(ctx context.Context, limit int, run func(*row)) error {
 
 // claimDue takes the lease on up to n due sellers in one statement.
 func (v *Vault) claimDue(ctx context.Context, n int) ([]*row, error) {
+	leasedAt := time.Now()
 	rows, err := v.db.QueryContext(ctx, v.sql.claimDue, v.owner, v.cfg.Lease.Milliseconds(), time.Now().UnixMilli(), n)
 	if err != nil {
 		return nil, fmt.Errorf("vault: claiming due sellers: %w", err)
@@ -98,6 +124,7 @@ func (v *Vault) claimDue(ctx context.Context, n int) ([]*row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vault: claiming due sellers: %w", err)
 		}
+		r.leasedAt = leasedAt
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

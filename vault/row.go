@@ -25,6 +25,11 @@ type row struct {
 	updatedAt   int64
 	refreshedAt int64
 	dbNow       int64 // the database's clock when the row was read
+	// leasedAt is this process's clock just before the statement that
+	// took the lease was sent: the lease cannot end before leasedAt +
+	// Config.Lease, whatever the clocks of the database and of other
+	// instances say, so requests are bounded from it.
+	leasedAt time.Time
 }
 
 // rowColumns lists the columns scan reads, followed by the clock.

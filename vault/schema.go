@@ -20,8 +20,9 @@ var migrations = [][]string{
 		// refresh_at come from the token, lease_until and retry_at from the
 		// database's clock. sealed is the AES-256-GCM ciphertext of both
 		// tokens under key key_id (NULL once the tokens are wiped).
-		// version rises with every new token or state and fences the
-		// compare-and-set writes of a refresh.
+		// version rises with every change a refresh decides on (token,
+		// state, backoff) and fences the lease and the compare-and-set
+		// writes of a refresh.
 		`CREATE TABLE squareoauth_sellers (
 			merchant_id TEXT PRIMARY KEY,
 			state TEXT NOT NULL,

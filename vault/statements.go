@@ -44,8 +44,8 @@ func newStatements(d dialect) statements {
 
 		// A lease is taken only on the row as the caller read it (same
 		// version), so taking it re-reads the row atomically: if another
-		// instance refreshed meanwhile, the version moved and the claim
-		// fails.
+		// instance refreshed meanwhile, or failed and set a backoff, the
+		// version moved and the claim fails.
 		claim: `UPDATE squareoauth_sellers SET lease_owner = $2, lease_until = NOW + $3
 			WHERE merchant_id = $1 AND version = $4 AND state = 'active' AND lease_until <= NOW`,
 		release: `UPDATE squareoauth_sellers SET ` + clearLease + `
@@ -63,7 +63,7 @@ func newStatements(d dialect) statements {
 				retry_at = NOW + $9, failures = failures + 1, last_error = $10, updated_at = NOW
 			WHERE merchant_id = $1 AND version = $2 AND state = 'active'`,
 		failed: `UPDATE squareoauth_sellers SET ` + clearLease + `, retry_at = NOW + $3,
-				failures = failures + 1, last_error = $4, updated_at = NOW
+				failures = failures + 1, last_error = $4, updated_at = NOW, version = version + 1
 			WHERE merchant_id = $1 AND version = $2`,
 		reauthorize: `UPDATE squareoauth_sellers SET state = 'reauthorize', key_id = '', sealed = NULL,
 				version = version + 1, ` + clearLease + `, last_error = $3, updated_at = NOW
@@ -72,7 +72,7 @@ func newStatements(d dialect) statements {
 			WHERE merchant_id = $1 AND version = $2`,
 
 		rekeyList: `SELECT merchant_id, key_id, sealed, version FROM squareoauth_sellers
-			WHERE key_id <> $1 AND sealed IS NOT NULL`,
+			WHERE key_id <> $1 AND sealed IS NOT NULL ORDER BY merchant_id`,
 		// Rekey changes no token, so it keeps the version: a refresh in
 		// flight still lands, and a rekey racing one loses.
 		rekey: `UPDATE squareoauth_sellers SET key_id = $3, sealed = $4
