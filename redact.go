@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/squareoauth/squareoauth/internal/printable"
 )
 
 // Printing and logging never show a secret. The types below that hold one
@@ -437,17 +439,23 @@ func unhex(c byte) byte {
 // down to it and printing it would print the secret.
 func redactTransport(err error, r redactor) error {
 	text := err.Error()
-	if r.redact(text) == text {
+	if r.show(text) == text {
 		return err
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) && urlErr.Err != nil {
-		return &url.Error{Op: urlErr.Op, URL: r.redact(urlErr.URL), Err: newRedactedError(urlErr.Err, r)}
+		return &url.Error{Op: urlErr.Op, URL: r.show(urlErr.URL), Err: newRedactedError(urlErr.Err, r)}
 	}
 	return newRedactedError(err, r)
 }
 
-// redactedError stands for an error whose text quoted a secret.
+// show is text from a transport, which may quote what a server sent (a
+// proxy's CONNECT answer is quoted raw), as an error may print it: secrets
+// redacted and control characters masked.
+func (r redactor) show(text string) string { return printable.Line(r.redact(text)) }
+
+// redactedError stands for an error whose text quoted a secret or a
+// control character.
 type redactedError struct {
 	text      string
 	timeout   bool
@@ -460,7 +468,7 @@ var sentinels = []error{context.Canceled, context.DeadlineExceeded, os.ErrDeadli
 	io.EOF, io.ErrUnexpectedEOF, net.ErrClosed}
 
 func newRedactedError(err error, r redactor) *redactedError {
-	e := &redactedError{text: r.redact(err.Error())}
+	e := &redactedError{text: r.show(err.Error())}
 	var netErr net.Error
 	e.timeout = errors.As(err, &netErr) && netErr.Timeout()
 	for _, s := range sentinels {

@@ -129,3 +129,22 @@ func TestRedactedTransportErrorKeepsItsChain(t *testing.T) {
 		t.Errorf("an error without a secret was rebuilt: %v", got)
 	}
 }
+
+// TestTransportTextIsMasked: a transport's error text may quote a server
+// raw (a proxy's CONNECT answer is); its control characters are masked as
+// in every other error, while errors.Is still finds what it wrapped.
+func TestTransportTextIsMasked(t *testing.T) {
+	t.Parallel()
+	raw := fmt.Errorf("proxyconnect tcp: 407 \x1b]52;c;Y2FuYXJ5\x07\u202e: %w", context.DeadlineExceeded)
+	err := wrapTransport(context.Background(), "ObtainToken", &url.Error{Op: "Post", URL: "https://connect.squareup.com/oauth2/token", Err: raw}, newRedactor())
+	if got := err.Error(); strings.ContainsAny(got, "\x1b\x07\u202e") || !strings.Contains(got, "407 ?]52;c;Y2FuYXJ5??") {
+		t.Errorf("Error() = %q; want the controls shown as '?'", got)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%v, context.DeadlineExceeded) = false", err)
+	}
+	plain := &url.Error{Op: "Post", URL: "https://connect.squareup.com/oauth2/token", Err: net.ErrClosed}
+	if got := wrapTransport(context.Background(), "ObtainToken", plain, newRedactor()); !errors.Is(got, plain) {
+		t.Errorf("an error with nothing to hide was rebuilt: %v", got)
+	}
+}
