@@ -1,0 +1,147 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Report counts what one RefreshDue did.
+type Report struct {
+	Refreshed   int // refreshed and stored
+	Failed      int // passing failures (retried later with backoff) and storage errors
+	Reauthorize int // sellers found to need a new authorization
+}
+
+// RefreshDue refreshes every seller that is due (at most limit of them; 0
+// means all), Config.RefreshConcurrency at a time, and reports what
+// happened. Several instances may run it at once: each due seller is
+// claimed, with a lease, by exactly one of them, and a seller that is not
+// due, backing off, or being refreshed elsewhere is left alone. It returns
+// early with ctx's error when ctx ends, and with an error when the
+// database cannot be read; failures of single sellers are counted, not
+// returned.
+func (v *Vault) RefreshDue(ctx context.Context, limit int) (Report, error) {
+	if limit < 0 {
+		return Report{}, inputErr("limit", "is negative")
+	}
+	results := make(chan outcome, v.cfg.RefreshConcurrency)
+	var rep Report
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		for o := range results {
+			switch o {
+			case outcomeRefreshed:
+				rep.Refreshed++
+			case outcomeFailed:
+				rep.Failed++
+			case outcomeReauthorize:
+				rep.Reauthorize++
+			}
+		}
+	}()
+	g := new(errgroup.Group)
+	g.SetLimit(v.cfg.RefreshConcurrency)
+	err := v.claimAll(ctx, limit, func(r *row) {
+		g.Go(func() error {
+			results <- v.refreshClaimed(ctx, r)
+			return nil
+		})
+	})
+	g.Wait()
+	close(results)
+	<-counted
+	return rep, err
+}
+
+// claimAll claims due sellers in batches of the concurrency and hands each
+// to run, until none is due, limit is reached or ctx ends.
+func (v *Vault) claimAll(ctx context.Context, limit int, run func(*row)) error {
+	for claimed := 0; limit == 0 || claimed < limit; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch := v.cfg.RefreshConcurrency
+		if limit > 0 {
+			batch = min(batch, limit-claimed)
+		}
+		rows, err := v.claimDue(ctx, batch)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			run(r)
+		}
+		claimed += len(rows)
+	}
+	return nil
+}
+
+// claimDue takes the lease on up to n due sellers in one statement.
+func (v *Vault) claimDue(ctx context.Context, n int) ([]*row, error) {
+	rows, err := v.db.QueryContext(ctx, v.sql.claimDue, v.owner, v.cfg.Lease.Milliseconds(), time.Now().UnixMilli(), n)
+	if err != nil {
+		return nil, fmt.Errorf("vault: claiming due sellers: %w", err)
+	}
+	defer rows.Close()
+	var out []*row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("vault: claiming due sellers: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("vault: claiming due sellers: %w", err)
+	}
+	return out, nil
+}
+
+// refreshClaimed refreshes one seller RefreshDue claimed.
+func (v *Vault) refreshClaimed(ctx context.Context, r *row) outcome {
+	tok, err := v.token(r)
+	if err != nil {
+		v.cfg.Logger.Error("vault: cannot read a due seller", "merchant_id", r.merchantID, "error", err)
+		v.release(ctx, r)
+		return outcomeFailed
+	}
+	// Detached, like Token's refreshes: once sent, a refresh is stored.
+	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.Lease)
+	defer cancel()
+	_, o, err := v.refreshHeld(detached, r, tok)
+	if err != nil && o != outcomeReauthorize {
+		v.cfg.Logger.Warn("vault: background refresh failed", "merchant_id", r.merchantID, "error", err)
+	}
+	return o
+}
+
+// Run calls RefreshDue every interval until ctx ends, and then returns
+// ctx's error. A failed round is logged and the next one runs on time.
+func (v *Vault) Run(ctx context.Context, every time.Duration) error {
+	if every <= 0 {
+		return inputErr("every", "must be positive")
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		rep, err := v.RefreshDue(ctx, 0)
+		if err != nil && ctx.Err() == nil {
+			v.cfg.Logger.Error("vault: refreshing due sellers failed", "error", err)
+		}
+		if rep != (Report{}) {
+			v.cfg.Logger.Info("vault: refreshed due sellers", "refreshed", rep.Refreshed, "failed", rep.Failed, "reauthorize", rep.Reauthorize)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
