@@ -1,7 +1,7 @@
 # Every target works on a fresh machine with only Go (and git, make) installed.
 GO ?= go
 
-.PHONY: all generate check-generated check-api test fuzz bench vet fmt-check demo ci
+.PHONY: all generate check-generated check-api test fuzz bench vet fmt-check demo ci demo-vault bench-vault
 
 all: check-generated check-api vet fmt-check test
 
@@ -72,5 +72,10 @@ fmt-check:
 # Walk the whole OAuth flow against the in-process fake Square.
 demo:
 	$(GO) run ./cmd/squareoauth demo
+
+# The vault on its embedded default: several processes sharing one SQLite
+# file in a temporary directory, against the in-process fake Square.
+demo-vault:
+	cd vault && $(GO) run ./cmd/vaultdemo
 
 ci: check-generated check-api vet fmt-check test fuzz
