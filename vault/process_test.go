@@ -145,7 +145,7 @@ type child struct {
 
 // startChildren starts n children and waits until each has opened its
 // Vault.
-func startChildren(t *testing.T, n int, env childEnv) []*child {
+func startChildren(t testing.TB, n int, env childEnv) []*child {
 	t.Helper()
 	var kids []*child
 	for range n {
@@ -175,7 +175,7 @@ func startChildren(t *testing.T, n int, env childEnv) []*child {
 	return kids
 }
 
-func (c *child) line(t *testing.T) string {
+func (c *child) line(t testing.TB) string {
 	t.Helper()
 	line, err := c.out.ReadString('\n')
 	if err != nil {
@@ -185,7 +185,7 @@ func (c *child) line(t *testing.T) string {
 }
 
 // goAll releases every child at once and returns each one's result line.
-func goAll(t *testing.T, kids []*child) []string {
+func goAll(t testing.TB, kids []*child) []string {
 	t.Helper()
 	for _, c := range kids {
 		io.WriteString(c.stdin, "go\n")
