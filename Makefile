@@ -1,7 +1,7 @@
 # Every target works on a fresh machine with only Go (and git, make) installed.
 GO ?= go
 
-.PHONY: all generate check-generated check-api test fuzz bench vet fmt-check demo ci demo-vault bench-vault
+.PHONY: all generate check-generated check-api test test-vault fuzz bench vet fmt-check demo ci demo-vault bench-vault
 
 all: check-generated check-api vet fmt-check test
 
@@ -32,6 +32,13 @@ check-api:
 # The README's test command.
 test:
 	$(GO) test -race ./...
+
+# The vault module (vault/go.mod), on SQLite and on the PostgreSQL that
+# SQUAREOAUTH_TEST_POSTGRES names (default 127.0.0.1:5432, database test);
+# its PostgreSQL tests skip when no server answers, unless
+# SQUAREOAUTH_REQUIRE_POSTGRES=1.
+test-vault:
+	cd vault && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race ./...
 
 # The SDK against a raw net/http baseline: time, bytes and allocations per
 # call (rounds alternate raw and SDK), their ratios by benchstat (pinned
@@ -89,4 +96,4 @@ bench-vault:
 	cd vault && $(GO) test -run='^$$' -bench='^BenchmarkToken$$' -benchtime=5000x -count=3 .
 	cd vault && $(GO) test -run='^$$' -bench='^BenchmarkRefreshDue$$' -benchtime=1x -count=1 .
 
-ci: check-generated check-api vet fmt-check test fuzz
+ci: check-generated check-api vet fmt-check test test-vault fuzz

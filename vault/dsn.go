@@ -1,14 +1,16 @@
 package vault
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers "sqlite"
+	"modernc.org/sqlite"
 )
 
 // Both engines go through database/sql (PostgreSQL by pgx's stdlib
@@ -26,6 +28,8 @@ type dialect struct {
 	// when a lease has expired.
 	nowMS string
 	blob  string
+	// maxConns is the default bound of the pool.
+	maxConns int
 	// numbered rewrites "$1"-style parameters for the engine.
 	numbered func(string) string
 }
@@ -35,12 +39,14 @@ var (
 		name:     "sqlite",
 		nowMS:    "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
 		blob:     "BLOB",
+		maxConns: 4,
 		numbered: func(q string) string { return strings.ReplaceAll(q, "$", "?") },
 	}
 	postgresDialect = dialect{
 		name:     "postgres",
 		nowMS:    "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
 		blob:     "BYTEA",
+		maxConns: 10,
 		numbered: func(q string) string { return q },
 	}
 )
@@ -58,7 +64,35 @@ const sqliteBusyTimeoutMS = 10000
 // openDB opens the database a DSN names, without connecting. An unknown
 // scheme or unusable DSN is an *InputError that does not quote the DSN,
 // which may hold a password.
-func openDB(dsn string, maxConns int) (*sql.DB, dialect, error) {
+// wrap, when not nil, wraps the engine's connector (tests count the
+// statements the vault sends).
+func openDB(dsn string, maxConns int, wrap func(driver.Connector) driver.Connector) (*sql.DB, dialect, error) {
+	connector, d, err := engineConnector(dsn)
+	if err != nil {
+		return nil, dialect{}, err
+	}
+	if wrap != nil {
+		connector = wrap(connector)
+	}
+	if maxConns == 0 {
+		maxConns = d.maxConns
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	return db, d, nil
+}
+
+// dsnConnector connects through a driver that has no connector of its own.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
+func engineConnector(dsn string) (driver.Connector, dialect, error) {
 	scheme, rest, _ := strings.Cut(dsn, ":")
 	switch scheme {
 	case "sqlite":
@@ -75,28 +109,13 @@ func openDB(dsn string, maxConns int) (*sql.DB, dialect, error) {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "FULL")
 		q.Set("_txlock", "immediate")
-		db, err := sql.Open("sqlite", rest+"?"+q.Encode())
-		if err != nil {
-			return nil, dialect{}, err
-		}
-		if maxConns == 0 {
-			maxConns = 4
-		}
-		db.SetMaxOpenConns(maxConns)
-		db.SetMaxIdleConns(maxConns)
-		return db, sqliteDialect, nil
+		return dsnConnector{drv: &sqlite.Driver{}, dsn: rest + "?" + q.Encode()}, sqliteDialect, nil
 	case "postgres", "postgresql":
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, dialect{}, inputErr("dsn", "is not a PostgreSQL connection URL pgx accepts")
 		}
-		db := stdlib.OpenDB(*cfg)
-		if maxConns == 0 {
-			maxConns = 10
-		}
-		db.SetMaxOpenConns(maxConns)
-		db.SetMaxIdleConns(maxConns)
-		return db, postgresDialect, nil
+		return stdlib.GetConnector(*cfg), postgresDialect, nil
 	}
 	return nil, dialect{}, inputErr("dsn", `has an unknown scheme: use "sqlite:PATH", "postgres://…" or "postgresql://…"`)
 }

@@ -39,7 +39,7 @@ var (
 func postgresAdmin(t testing.TB) *sql.DB {
 	t.Helper()
 	pgOnce.Do(func() {
-		db, _, err := openDB(testPostgresDSN(), 4)
+		db, _, err := openDB(testPostgresDSN(), 4, nil)
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			err = db.PingContext(ctx)

@@ -12,14 +12,9 @@ import (
 
 // row is one seller's row as stored.
 type row struct {
-	merchantID  string
-	state       State
-	keyID       string
-	sealed      []byte
-	expiresAt   int64
-	refreshAt   int64
-	rtExpiresAt int64
-	shortLived  int64
+	merchantID string
+	state      State
+	sealedToken
 	version     int64
 	leaseOwner  string
 	leaseUntil  int64

@@ -45,7 +45,7 @@ type dbFault struct {
 }
 
 func newDBFault(t *testing.T, dsn string) *dbFault {
-	db, d, err := openDB(dsn, 1)
+	db, d, err := openDB(dsn, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

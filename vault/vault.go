@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Vault struct {
 // is opened or written. A database whose schema is newer than this code
 // knows is refused.
 func Open(ctx context.Context, dsn string, cfg Config) (*Vault, error) {
+	return open(ctx, dsn, cfg, nil)
+}
+
+func open(ctx context.Context, dsn string, cfg Config, wrap func(driver.Connector) driver.Connector) (*Vault, error) {
 	cfg, err := cfg.check()
 	if err != nil {
 		return nil, err
@@ -49,7 +54,7 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, d, err := openDB(dsn, cfg.MaxConns)
+	db, d, err := openDB(dsn, cfg.MaxConns, wrap)
 	if err != nil {
 		return nil, err
 	}
