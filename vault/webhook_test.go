@@ -379,3 +379,29 @@ func TestWebhookSeenByAllInstances(t *testing.T) {
 		}
 	})
 }
+
+// Square gives a delivery 10 seconds. A database that stays locked is
+// answered 500 within the handler's own bound, so that Square retries,
+// and the retry lands once the lock is gone.
+func TestWebhookLockedDatabaseAnswersInTime(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dsn := engineDSN(t, "sqlite")
+	v := f.open(t, dsn, f.webhookConfig(io.Discard))
+	f.connect(t, v, "MLLOCKED00001")
+	// Another process's writer holds SQLite's write lock.
+	other := f.open(t, dsn, f.config())
+	tx, err := other.db.BeginTx(context.Background(), nil) // _txlock=immediate: takes the lock now
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := revocation("ev-locked", "MLLOCKED00001", time.Now(), time.Now())
+	start := time.Now()
+	deliverSigned(t, v, body, http.StatusInternalServerError)
+	if took := time.Since(start); took > webhookTimeout+2*time.Second {
+		t.Errorf("answered after %v; Square gives up after 10s", took)
+	}
+	tx.Rollback()
+	deliverSigned(t, v, body, http.StatusOK)
+	wantState(t, v, "MLLOCKED00001", StateReauthorize)
+}
