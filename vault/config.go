@@ -57,7 +57,7 @@ type Config struct {
 	// default: mind the number of instances) and 4 for SQLite.
 	MaxConns int
 	// RefreshConcurrency bounds the refreshes RefreshDue runs at once in
-	// this process. 0 means 8.
+	// this process. 0 means 16.
 	RefreshConcurrency int
 	// Logger receives refresh failures and storage retries, never a token
 	// or key. nil means no logging.
@@ -66,7 +66,7 @@ type Config struct {
 
 const (
 	defaultLease       = time.Minute
-	defaultConcurrency = 8
+	defaultConcurrency = 16
 	keySize            = 32
 )
 

@@ -103,8 +103,9 @@ func TestPassingFailureReturnsCurrentToken(t *testing.T) {
 	}
 }
 
-// A token without a refresh token is handed out until it expires, then is
-// an ErrReauthorize; no refresh is ever sent with an empty refresh token.
+// A token without a refresh token (or whose refresh token expired) is
+// handed out until it expires, then is an ErrReauthorize; no refresh is
+// ever sent with an empty or expired refresh token.
 func TestTokenWithoutRefreshToken(t *testing.T) {
 	t.Parallel()
 	bothEngines(t, func(t *testing.T, dsn string) {
@@ -120,6 +121,18 @@ func TestTokenWithoutRefreshToken(t *testing.T) {
 		}
 		if got, err := v.Token(ctx, live.MerchantID); err != nil || got.AccessToken != live.AccessToken {
 			t.Errorf("Token(live) = %v, %v", got, err)
+		}
+		// A PKCE token whose refresh token expired, due, its access token
+		// still working: handed out, not refreshed, not given up.
+		spent := squareoauth.Token{AccessToken: "EAAAspent-token-001", RefreshToken: "EQAAspent-refresh-1", MerchantID: "MLRTEXPIRED1",
+			ExpiresAt: time.Now().Add(time.Hour), RefreshTokenExpiresAt: time.Now().Add(-time.Minute)}
+		if err := v.Save(ctx, spent); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got, err := v.Token(ctx, spent.MerchantID); err != nil || got.AccessToken != spent.AccessToken {
+				t.Errorf("Token(expired refresh token) = %v, %v; want the access token", got, err)
+			}
 		}
 		_, err := v.Token(ctx, dead.MerchantID)
 		if !errors.Is(err, ErrReauthorize) || !strings.Contains(err.Error(), "no refresh token") {
@@ -180,4 +193,31 @@ func TestDisconnect(t *testing.T) {
 			t.Errorf("Disconnect again: %v; want ErrNotFound", err)
 		}
 	})
+}
+
+// Without a client secret, Disconnect deletes the row and sends nothing:
+// RevokeToken needs the secret.
+func TestDisconnectWithoutSecret(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dsn := engineDSN(t, "sqlite")
+	f.connect(t, f.open(t, dsn, f.config()), "MLNOSECRET01")
+	cfg := f.srv.Config()
+	cfg.ClientSecret = ""
+	public, err := squareoauth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vcfg := f.config()
+	vcfg.Client = public
+	v := f.open(t, dsn, vcfg)
+	if err := v.Disconnect(context.Background(), "MLNOSECRET01"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.srv.Hits("/oauth2/revoke"); n != 0 {
+		t.Errorf("%d RevokeToken requests without a secret", n)
+	}
+	if _, err := v.Seller(context.Background(), "MLNOSECRET01"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Seller after Disconnect: %v", err)
+	}
 }

@@ -94,7 +94,7 @@ func (v *Vault) flush(ctx context.Context, merchantID string) error {
 	if w == nil {
 		return nil
 	}
-	landed, err := v.writeRefreshed(ctx, merchantID, w.version, w.st)
+	landed, err := v.writeRefreshed(ctx, v.db, merchantID, w.version, w.st)
 	if err != nil {
 		return v.pendingErr(merchantID, w)
 	}
@@ -109,8 +109,8 @@ func (v *Vault) flush(ctx context.Context, merchantID string) error {
 
 // writeRefreshed is the compare-and-set that ends a successful refresh.
 // landed false means the row moved on meanwhile (a Save, a revocation).
-func (v *Vault) writeRefreshed(ctx context.Context, merchantID string, version int64, st sealedToken) (landed bool, err error) {
-	res, err := v.db.ExecContext(ctx, v.sql.refreshed, merchantID, version,
+func (v *Vault) writeRefreshed(ctx context.Context, x execer, merchantID string, version int64, st sealedToken) (landed bool, err error) {
+	res, err := x.ExecContext(ctx, v.sql.refreshed, merchantID, version,
 		st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived)
 	if err != nil {
 		return false, err

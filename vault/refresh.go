@@ -63,19 +63,19 @@ func (v *Vault) refresh(ctx context.Context, merchantID string) (squareoauth.Tok
 			return squareoauth.Token{}, outcomeFailed, err
 		}
 		if took {
-			return v.refreshHeld(ctx, r, tok)
+			return v.refreshHeld(ctx, v.db, r, tok)
 		}
 	}
 }
 
 // refreshHeld refreshes the token of a row whose lease this instance holds
-// and which is unchanged since it was read, and writes the outcome with a
-// compare-and-set on the version read.
-func (v *Vault) refreshHeld(ctx context.Context, r *row, tok squareoauth.Token) (squareoauth.Token, outcome, error) {
+// and which is unchanged since it was read, and writes the outcome through
+// w with a compare-and-set on the version read.
+func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoauth.Token) (squareoauth.Token, outcome, error) {
 	now := time.Now()
 	if tok.RefreshToken == "" || (!tok.RefreshTokenExpiresAt.IsZero() && !now.Before(tok.RefreshTokenExpiresAt)) {
 		if usable(tok, now) { // hand it out until it expires, never refresh with nothing
-			_, err := v.db.ExecContext(ctx, v.sql.deferRefresh, r.merchantID, r.version, toMS(tok.ExpiresAt.Add(-expiryDelta)))
+			_, err := w.ExecContext(ctx, v.sql.deferRefresh, r.merchantID, r.version, toMS(tok.ExpiresAt.Add(-expiryDelta)))
 			if err != nil {
 				return tok, outcomeFailed, fmt.Errorf("vault: storing seller %q: %w", r.merchantID, err)
 			}
@@ -85,7 +85,7 @@ func (v *Vault) refreshHeld(ctx context.Context, r *row, tok squareoauth.Token) 
 		if tok.RefreshToken != "" {
 			reason = "the access token and the PKCE refresh token expired"
 		}
-		return v.markReauthorize(ctx, r, reason, nil)
+		return v.markReauthorize(ctx, w, r, reason, nil)
 	}
 
 	call, cancel := context.WithTimeout(ctx, v.cfg.Lease*3/4)
@@ -94,15 +94,15 @@ func (v *Vault) refreshHeld(ctx context.Context, r *row, tok squareoauth.Token) 
 	var refusal *squareoauth.RefreshError
 	switch {
 	case err == nil:
-		return v.store(ctx, r, next)
+		return v.store(ctx, w, r, next)
 	case errors.As(err, &refusal):
-		return v.markReauthorize(ctx, r, err.Error(), err)
+		return v.markReauthorize(ctx, w, r, err.Error(), err)
 	case next.RefreshToken != "":
 		// Square issued tokens it could not date: store the new refresh
 		// token (with PKCE the old one is spent) and retry later.
 		st, sealErr := v.sealToken(next, false)
 		if sealErr == nil {
-			_, sealErr = v.db.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
+			_, sealErr = w.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
 				st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived,
 				backoff(r.failures).Milliseconds(), err.Error())
 		}
@@ -114,7 +114,7 @@ func (v *Vault) refreshHeld(ctx context.Context, r *row, tok squareoauth.Token) 
 	// A passing failure: every instance backs off until retry_at.
 	v.cfg.Logger.Warn("vault: refresh failed; retrying later", "merchant_id", r.merchantID,
 		"retry_in", backoff(r.failures), "error", err)
-	if _, dbErr := v.db.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+	if _, dbErr := w.ExecContext(ctx, v.sql.failed, r.merchantID, r.version, backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
 		err = errors.Join(err, dbErr)
 	}
 	if usable(tok, now) {
@@ -125,12 +125,12 @@ func (v *Vault) refreshHeld(ctx context.Context, r *row, tok squareoauth.Token) 
 
 // store writes a refreshed token before anyone gets it: with PKCE the
 // refresh token it replaces is spent. A failed write keeps it in memory.
-func (v *Vault) store(ctx context.Context, r *row, next squareoauth.Token) (squareoauth.Token, outcome, error) {
+func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.Token) (squareoauth.Token, outcome, error) {
 	st, err := v.sealToken(next, true)
 	if err != nil {
 		return squareoauth.Token{}, outcomeFailed, err
 	}
-	landed, err := v.writeRefreshed(ctx, r.merchantID, r.version, st)
+	landed, err := v.writeRefreshed(ctx, w, r.merchantID, r.version, st)
 	if err != nil {
 		return squareoauth.Token{}, outcomeFailed, v.keep(r.merchantID, &pendingWrite{tok: next, st: st, version: r.version, err: err})
 	}
@@ -144,15 +144,16 @@ func (v *Vault) store(ctx context.Context, r *row, next squareoauth.Token) (squa
 		tok, _, err := v.fromRow(cur, time.Now())
 		return tok, outcomeNone, err
 	}
+	v.cfg.Logger.Debug("vault: refreshed", "merchant_id", r.merchantID, "expires_at", next.ExpiresAt)
 	return next, outcomeRefreshed, nil
 }
 
 // markReauthorize records that the seller must authorize again, wiping its
 // tokens, so that no instance sends another request for it.
-func (v *Vault) markReauthorize(ctx context.Context, r *row, reason string, cause error) (squareoauth.Token, outcome, error) {
+func (v *Vault) markReauthorize(ctx context.Context, w execer, r *row, reason string, cause error) (squareoauth.Token, outcome, error) {
 	v.cfg.Logger.Error("vault: the seller must authorize again", "merchant_id", r.merchantID, "reason", reason)
 	rerr := &reauthorizeError{merchantID: r.merchantID, reason: reason, cause: cause}
-	if _, err := v.db.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason); err != nil {
+	if _, err := w.ExecContext(ctx, v.sql.reauthorize, r.merchantID, r.version, reason); err != nil {
 		return squareoauth.Token{}, outcomeReauthorize, errors.Join(rerr, fmt.Errorf("vault: recording it failed: %w", err))
 	}
 	return squareoauth.Token{}, outcomeReauthorize, rerr

@@ -43,15 +43,17 @@ func (v *Vault) RefreshDue(ctx context.Context, limit int) (Report, error) {
 			}
 		}
 	}()
+	writes := newGroupCommit(v.db, v.cfg.RefreshConcurrency)
 	g := new(errgroup.Group)
 	g.SetLimit(v.cfg.RefreshConcurrency)
 	err := v.claimAll(ctx, limit, func(r *row) {
 		g.Go(func() error {
-			results <- v.refreshClaimed(ctx, r)
+			results <- v.refreshClaimed(ctx, writes, r)
 			return nil
 		})
 	})
 	g.Wait()
+	writes.close()
 	close(results)
 	<-counted
 	return rep, err
@@ -104,8 +106,8 @@ func (v *Vault) claimDue(ctx context.Context, n int) ([]*row, error) {
 	return out, nil
 }
 
-// refreshClaimed refreshes one seller RefreshDue claimed.
-func (v *Vault) refreshClaimed(ctx context.Context, r *row) outcome {
+// refreshClaimed refreshes one seller RefreshDue claimed, writing through w.
+func (v *Vault) refreshClaimed(ctx context.Context, w execer, r *row) outcome {
 	tok, err := v.token(r)
 	if err != nil {
 		v.cfg.Logger.Error("vault: cannot read a due seller", "merchant_id", r.merchantID, "error", err)
@@ -115,7 +117,7 @@ func (v *Vault) refreshClaimed(ctx context.Context, r *row) outcome {
 	// Detached, like Token's refreshes: once sent, a refresh is stored.
 	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.Lease)
 	defer cancel()
-	_, o, err := v.refreshHeld(detached, r, tok)
+	_, o, err := v.refreshHeld(detached, w, r, tok)
 	if err != nil && o != outcomeReauthorize {
 		v.cfg.Logger.Warn("vault: background refresh failed", "merchant_id", r.merchantID, "error", err)
 	}

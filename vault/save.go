@@ -24,11 +24,12 @@ func (v *Vault) Save(ctx context.Context, tok squareoauth.Token) error {
 	if err != nil {
 		return err
 	}
-	v.pending.drop(tok.MerchantID)
 	if _, err := v.db.ExecContext(ctx, v.sql.save, tok.MerchantID, st.keyID, st.sealed,
 		st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived); err != nil {
 		return fmt.Errorf("vault: saving seller %q: %w", tok.MerchantID, err)
 	}
+	// A refreshed token still waiting to be written is outranked now.
+	v.pending.drop(tok.MerchantID)
 	return nil
 }
 
@@ -71,11 +72,11 @@ func (v *Vault) Disconnect(ctx context.Context, merchantID string) error {
 			return fmt.Errorf("vault: revoking seller %q at Square: %w", merchantID, err)
 		}
 	}
-	v.pending.drop(merchantID)
 	res, err := v.db.ExecContext(ctx, v.sql.remove, merchantID)
 	if err != nil {
 		return fmt.Errorf("vault: deleting seller %q: %w", merchantID, err)
 	}
+	v.pending.drop(merchantID)
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return errors.Join(ErrNotFound, fmt.Errorf("vault: seller %q was deleted meanwhile", merchantID))
 	}

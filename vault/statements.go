@@ -4,7 +4,7 @@ package vault
 // the database's clock in milliseconds, $n a parameter) and rewritten for
 // the dialect by Open.
 type statements struct {
-	load, all, save, remove                          string
+	hot, load, all, save, remove                     string
 	claim, claimDue, release, poll                   string
 	refreshed, keepRefreshToken, failed, reauthorize string
 	deferRefresh, rekeyList, rekey                   string
@@ -22,6 +22,9 @@ const (
 
 func newStatements(d dialect) statements {
 	s := statements{
+		// Token's hot path reads only what a fresh seller needs.
+		hot: `SELECT state, key_id, sealed, expires_at, refresh_at, refresh_token_expires_at, short_lived
+			FROM squareoauth_sellers WHERE merchant_id = $1`,
 		load: `SELECT ` + rowColumns + ` FROM squareoauth_sellers WHERE merchant_id = $1`,
 		all:  `SELECT ` + rowColumns + ` FROM squareoauth_sellers ORDER BY merchant_id`,
 		// Save and Connect: a new authorization starts afresh, and its
@@ -95,7 +98,7 @@ func newStatements(d dialect) statements {
 		WHERE merchant_id IN (SELECT merchant_id FROM squareoauth_sellers WHERE ` + due + `
 			ORDER BY refresh_at LIMIT $4` + skipLocked + `) AND ` + due + `
 		RETURNING ` + rowColumns
-	for _, p := range []*string{&s.load, &s.all, &s.save, &s.remove, &s.claim, &s.claimDue, &s.release,
+	for _, p := range []*string{&s.hot, &s.load, &s.all, &s.save, &s.remove, &s.claim, &s.claimDue, &s.release,
 		&s.poll, &s.refreshed, &s.keepRefreshToken, &s.failed, &s.reauthorize, &s.deferRefresh,
 		&s.rekeyList, &s.rekey, &s.seenEvent, &s.recordEvent, &s.revoke} {
 		*p = d.q(*p)

@@ -165,3 +165,29 @@ func TestStorageFaultMatrix(t *testing.T) {
 		})
 	}
 }
+
+// Guarantee 5: Connect returns the token with the storage error when the
+// save fails, so that the spent code's token can be saved again.
+func TestConnectReturnsTokenWhenSaveFails(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		v := f.open(t, dsn, f.config())
+		fault := newDBFault(t, dsn)
+		ctx := context.Background()
+		fault.gone()
+		tok, err := v.Connect(ctx, squareoauth.ObtainTokenRequest{
+			GrantType: squareoauth.GrantTypeAuthorizationCode, Code: f.srv.Authorize("MLCONNECTKEEP"),
+		})
+		if err == nil || tok.AccessToken == "" {
+			t.Fatalf("Connect = %v, %v; want the token and an error", tok, err)
+		}
+		fault.back()
+		if err := v.Save(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := v.Token(ctx, "MLCONNECTKEEP"); err != nil || !sameToken(got, tok) {
+			t.Errorf("Token = %v, %v", got, err)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,14 +32,29 @@ func (v *Vault) Token(ctx context.Context, merchantID string) (squareoauth.Token
 	if err := v.flush(ctx, merchantID); err != nil {
 		return squareoauth.Token{}, err
 	}
-	r, err := v.load(ctx, merchantID)
-	if err != nil {
-		return squareoauth.Token{}, err
-	}
-	if tok, done, err := v.fromRow(r, time.Now()); done {
+	if tok, ok, err := v.fresh(ctx, merchantID); ok || err != nil {
 		return tok, err
 	}
 	return v.refreshShared(ctx, merchantID)
+}
+
+// fresh is Token's hot path, one statement: the token of an active seller
+// not yet due. ok is false when there is more to decide (due, backing off,
+// not active), which refresh does from the whole row.
+func (v *Vault) fresh(ctx context.Context, merchantID string) (tok squareoauth.Token, ok bool, err error) {
+	r := row{merchantID: merchantID}
+	err = v.hotStmt.QueryRowContext(ctx, merchantID).Scan(&r.state, &r.keyID, &r.sealed,
+		&r.expiresAt, &r.refreshAt, &r.rtExpiresAt, &r.shortLived)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return tok, false, fmt.Errorf("%w: %q", ErrNotFound, merchantID)
+	case err != nil:
+		return tok, false, fmt.Errorf("vault: reading seller %q: %w", merchantID, err)
+	case r.state != StateActive || time.Now().UnixMilli() >= r.refreshAt:
+		return tok, false, nil
+	}
+	tok, err = v.token(&r)
+	return tok, err == nil, err
 }
 
 // fromRow decides a call from the row alone: done is false when the token

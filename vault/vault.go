@@ -17,11 +17,14 @@ import (
 // database. It is safe for concurrent use; open one per process and share
 // it.
 type Vault struct {
-	cfg    Config
-	db     *sql.DB
-	d      dialect
-	sql    statements
-	sealer *sealer
+	cfg Config
+	db  *sql.DB
+	d   dialect
+	sql statements
+	// hotStmt is the hot path's one statement, prepared once: SQLite
+	// would otherwise parse it again on every call.
+	hotStmt *sql.Stmt
+	sealer  *sealer
 	// owner names this Vault in the leases it takes.
 	owner string
 	// flight merges this process's concurrent refreshes of one seller into
@@ -62,16 +65,23 @@ func open(ctx context.Context, dsn string, cfg Config, wrap func(driver.Connecto
 		db.Close()
 		return nil, err
 	}
+	stmts := newStatements(d)
+	hotStmt, err := db.PrepareContext(ctx, stmts.hot)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("vault: preparing statements: %w", err)
+	}
 	bg, stop := context.WithCancel(context.Background())
 	v := &Vault{
-		cfg:    cfg,
-		db:     db,
-		d:      d,
-		sql:    newStatements(d),
-		sealer: sealer,
-		owner:  strings.ToLower(rand.Text()),
-		bg:     bg,
-		stop:   stop,
+		cfg:     cfg,
+		db:      db,
+		d:       d,
+		sql:     stmts,
+		hotStmt: hotStmt,
+		sealer:  sealer,
+		owner:   strings.ToLower(rand.Text()),
+		bg:      bg,
+		stop:    stop,
 	}
 	v.pending.m = make(map[string]*pendingWrite)
 	return v, nil
@@ -83,6 +93,7 @@ func open(ctx context.Context, dsn string, cfg Config, wrap func(driver.Connecto
 func (v *Vault) Close() error {
 	v.stop()
 	v.wg.Wait()
+	v.hotStmt.Close()
 	err := v.db.Close()
 	if n := v.pending.count(); n > 0 {
 		return fmt.Errorf("vault: closed with %d refreshed token(s) never written to the database", n)
