@@ -65,6 +65,11 @@ func revocation(eventID, merchantID string, revokedAt, createdAt time.Time) []by
 	return b
 }
 
+// afterSave dates a revocation after the Save or Connect just before it.
+// The database stamps a Save to the millisecond, and PostgreSQL rounds, so
+// an event dated "now" can look a fraction of a millisecond older than it.
+func afterSave() time.Time { return time.Now().Add(time.Second) }
+
 // deliver serves one request to v's webhook handler and returns the
 // response.
 func deliver(v *Vault, method string, body []byte, signature string) *httptest.ResponseRecorder {
@@ -116,7 +121,7 @@ func TestWebhookRevocation(t *testing.T) {
 		makeDue(t, v, tok) // a due seller would be refreshed if the revocation were missed
 		before := f.srv.Hits(tokenPath)
 
-		deliverSigned(t, v, revocation("ev-1", "MLREVOKED0001", time.Now(), time.Now()), http.StatusOK)
+		deliverSigned(t, v, revocation("ev-1", "MLREVOKED0001", afterSave(), afterSave()), http.StatusOK)
 
 		wantState(t, v, "MLREVOKED0001", StateReauthorize)
 		wantState(t, v, "MLBYSTANDER01", StateActive)
@@ -163,7 +168,7 @@ func TestWebhookDuplicateEventIgnored(t *testing.T) {
 		f := newFixture(t)
 		v := f.open(t, dsn, f.webhookConfig(io.Discard))
 		f.connect(t, v, "MLDUPLICATE01")
-		deliverSigned(t, v, revocation("ev-dup", "MLDUPLICATE01", time.Now(), time.Now()), http.StatusOK)
+		deliverSigned(t, v, revocation("ev-dup", "MLDUPLICATE01", afterSave(), afterSave()), http.StatusOK)
 		wantState(t, v, "MLDUPLICATE01", StateReauthorize)
 
 		f.connect(t, v, "MLDUPLICATE01")
@@ -181,7 +186,7 @@ func TestWebhookRefusalsChangeNothing(t *testing.T) {
 		f := newFixture(t)
 		v := f.open(t, dsn, f.webhookConfig(io.Discard))
 		f.connect(t, v, "MLUNTOUCHED01")
-		body := revocation("ev-bad", "MLUNTOUCHED01", time.Now(), time.Now())
+		body := revocation("ev-bad", "MLUNTOUCHED01", afterSave(), afterSave())
 		good := signBody(body, testWebhookKey, testWebhookURL)
 		huge := append(bytes.Repeat([]byte(" "), maxWebhookBody), body...)
 		cases := []struct {
@@ -197,7 +202,7 @@ func TestWebhookRefusalsChangeNothing(t *testing.T) {
 			// The URL the request reached is not the registered one.
 			{"url of the request", http.MethodPost, body, signBody(body, testWebhookKey, "http://example.com/square/webhooks"), http.StatusUnauthorized},
 			{"body changed", http.MethodPost, bytes.Replace(body, []byte("MERCHANT"), []byte("SQUARE"), 1), good, http.StatusUnauthorized},
-			{"signature of another event", http.MethodPost, body, signBody(revocation("ev-other", "MLUNTOUCHED01", time.Now(), time.Now()), testWebhookKey, testWebhookURL), http.StatusUnauthorized},
+			{"signature of another event", http.MethodPost, body, signBody(revocation("ev-other", "MLUNTOUCHED01", afterSave(), afterSave()), testWebhookKey, testWebhookURL), http.StatusUnauthorized},
 			{"over 1 MiB, signed", http.MethodPost, huge, signBody(huge, testWebhookKey, testWebhookURL), http.StatusRequestEntityTooLarge},
 		}
 		for _, c := range cases {
@@ -233,7 +238,7 @@ func TestWebhookOtherEventsAcknowledged(t *testing.T) {
 	if w := deliver(v, http.MethodPost, other, signBody(other, cfg.WebhookSignatureKey, cfg.WebhookURL)); w.Code != http.StatusOK {
 		t.Fatalf("payment.created answered %d; want 200", w.Code)
 	}
-	stranger := revocation("ev-stranger", "MLNOTINVAULT1", time.Now(), time.Now())
+	stranger := revocation("ev-stranger", "MLNOTINVAULT1", afterSave(), afterSave())
 	if w := deliver(v, http.MethodPost, stranger, signBody(stranger, cfg.WebhookSignatureKey, cfg.WebhookURL)); w.Code != http.StatusOK {
 		t.Fatalf("revocation of an unknown seller answered %d; want 200", w.Code)
 	}
@@ -249,10 +254,10 @@ func TestWebhookMalformedRevocation(t *testing.T) {
 	f.connect(t, v, "MLMALFORMED01")
 	for name, body := range map[string][]byte{
 		"not json":         []byte(`{"type":"oauth.authorization.revoked",`),
-		"no merchant":      revocation("ev-m1", "", time.Now(), time.Now()),
-		"no event_id":      revocation("", "MLMALFORMED01", time.Now(), time.Now()),
+		"no merchant":      revocation("ev-m1", "", afterSave(), afterSave()),
+		"no event_id":      revocation("", "MLMALFORMED01", afterSave(), afterSave()),
 		"no time":          revocation("ev-m2", "MLMALFORMED01", time.Time{}, time.Time{}),
-		"unreadable times": bytes.ReplaceAll(revocation("ev-m3", "MLMALFORMED01", time.Now(), time.Now()), []byte(`"20`), []byte(`"yesterday 20`)),
+		"unreadable times": bytes.ReplaceAll(revocation("ev-m3", "MLMALFORMED01", afterSave(), afterSave()), []byte(`"20`), []byte(`"yesterday 20`)),
 	} {
 		if w := deliver(v, http.MethodPost, body, signBody(body, testWebhookKey, testWebhookURL)); w.Code != http.StatusBadRequest {
 			t.Errorf("%s: answered %d; want 400", name, w.Code)
@@ -274,7 +279,7 @@ func TestWebhookNotConfigured(t *testing.T) {
 	for _, cfg := range []Config{noURL, noKey} {
 		v := f.open(t, dsn, cfg)
 		f.connect(t, v, "MLNOCONFIG001")
-		body := revocation("ev-nc", "MLNOCONFIG001", time.Now(), time.Now())
+		body := revocation("ev-nc", "MLNOCONFIG001", afterSave(), afterSave())
 		for _, sig := range []string{signBody(body, testWebhookKey, testWebhookURL), signBody(body, "", testWebhookURL), signBody(body, testWebhookKey, "")} {
 			if w := deliver(v, http.MethodPost, body, sig); w.Code != http.StatusServiceUnavailable {
 				t.Errorf("answered %d; want 503", w.Code)
@@ -300,7 +305,7 @@ func TestWebhookLeaksNothing(t *testing.T) {
 	v := f.open(t, engineDSN(t, "sqlite"), cfg)
 	tok := f.connect(t, v, "MLCANARY00001")
 	var answers bytes.Buffer
-	body := revocation("ev-canary", "MLCANARY00001", time.Now(), time.Now())
+	body := revocation("ev-canary", "MLCANARY00001", afterSave(), afterSave())
 	for _, d := range []struct {
 		body []byte
 		sig  string
@@ -338,7 +343,7 @@ func TestWebhookStorageDownAnswers500(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.Close()
-	deliverSigned(t, v, revocation("ev-down", "MLSTORAGE0001", time.Now(), time.Now()), http.StatusInternalServerError)
+	deliverSigned(t, v, revocation("ev-down", "MLSTORAGE0001", afterSave(), afterSave()), http.StatusInternalServerError)
 }
 
 // Guarantee 7 across processes: a revocation delivered to one instance is
@@ -357,7 +362,7 @@ func TestWebhookSeenByAllInstances(t *testing.T) {
 		token := startChildren(t, 1, f.env("token", dsn, m))[0]
 		refresher := startChildren(t, 1, f.env("refreshdue", dsn, m))[0]
 
-		deliverSigned(t, v, revocation("ev-all", m, time.Now(), time.Now()), http.StatusOK)
+		deliverSigned(t, v, revocation("ev-all", m, afterSave(), afterSave()), http.StatusOK)
 		before := f.srv.Hits(tokenPath)
 		for _, c := range []*child{token, refresher} {
 			io.WriteString(c.stdin, "go\n")
@@ -395,7 +400,7 @@ func TestWebhookLockedDatabaseAnswersInTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := revocation("ev-locked", "MLLOCKED00001", time.Now(), time.Now())
+	body := revocation("ev-locked", "MLLOCKED00001", afterSave(), afterSave())
 	start := time.Now()
 	deliverSigned(t, v, body, http.StatusInternalServerError)
 	if took := time.Since(start); took > webhookTimeout+2*time.Second {
