@@ -61,12 +61,15 @@ type webhookEvent struct {
 // hours (https://developer.squareup.com/docs/webhooks/troubleshooting), so
 // a revocation can arrive after the seller authorized again. Every other
 // event type, webhooks.test_notification included, is acknowledged with 200
-// and ignored.
+// and ignored. A signed delivery the handler cannot act on (not JSON, or a
+// revocation without event_id, merchant_id or a readable time) is
+// answered 400, so that it shows as failed in Square's delivery log.
 //
 // When the vault has no WebhookURL or WebhookSignatureKey, every delivery
 // is answered 503 Service Unavailable: Square keeps retrying for 72 hours,
 // so revocations that arrive before the configuration is fixed are not
-// lost. A storage failure is answered 500 for the same reason.
+// lost. A storage failure, or storage slower than 5 seconds, is answered
+// 500 for the same reason, within Square's 10-second limit.
 func (v *Vault) WebhookHandler() http.Handler {
 	return http.HandlerFunc(v.serveWebhook)
 }
@@ -141,7 +144,7 @@ func (v *Vault) handleEvent(ctx context.Context, body []byte) (int, string) {
 	if err != nil {
 		// Square retries a delivery that is not answered 2xx, so the
 		// revocation is not lost.
-		v.cfg.Logger.Error("vault: webhook delivery not recorded; Square will retry it", "event_id", ev.EventID, "err", err)
+		v.cfg.Logger.Error("vault: webhook delivery not recorded; Square will retry it", "event_id", ev.EventID, "error", err)
 		return http.StatusInternalServerError, "storage error"
 	}
 	return http.StatusOK, ""
