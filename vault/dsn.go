@@ -30,24 +30,28 @@ type dialect struct {
 	blob  string
 	// maxConns is the default bound of the pool.
 	maxConns int
+	// committers is how many of RefreshDue's group commits run at once.
+	committers int
 	// numbered rewrites "$1"-style parameters for the engine.
 	numbered func(string) string
 }
 
 var (
 	sqliteDialect = dialect{
-		name:     "sqlite",
-		nowMS:    "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
-		blob:     "BLOB",
-		maxConns: 4,
-		numbered: func(q string) string { return strings.ReplaceAll(q, "$", "?") },
+		name:       "sqlite",
+		nowMS:      "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+		blob:       "BLOB",
+		maxConns:   4,
+		committers: 1,
+		numbered:   func(q string) string { return strings.ReplaceAll(q, "$", "?") },
 	}
 	postgresDialect = dialect{
-		name:     "postgres",
-		nowMS:    "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
-		blob:     "BYTEA",
-		maxConns: 10,
-		numbered: func(q string) string { return q },
+		name:       "postgres",
+		nowMS:      "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+		blob:       "BYTEA",
+		maxConns:   10,
+		committers: 3,
+		numbered:   func(q string) string { return q },
 	}
 )
 

@@ -221,3 +221,29 @@ func TestDisconnectWithoutSecret(t *testing.T) {
 		t.Errorf("Seller after Disconnect: %v", err)
 	}
 }
+
+// Square answered with tokens it could not date: the new refresh token is
+// stored all the same (with PKCE the old one is spent), and the seller is
+// retried later.
+func TestUndatableAnswerKeepsRefreshToken(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		v := f.open(t, dsn, f.config())
+		ctx := context.Background()
+		const m = "MLUNDATABLE1"
+		makeDue(t, v, f.connectPKCE(t, v, m))
+		f.srv.InjectFault(tokenPath, squareoauthtest.Fault{Status: 200, AfterHandling: true,
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   []byte(`{"access_token":"EAAAundatable-access-1","token_type":"bearer","expires_at":"soon","merchant_id":"` + m + `","refresh_token":"EQAAundatable-refresh-1","refresh_token_expires_at":"later"}`)})
+		if _, err := v.Token(ctx, m); err == nil {
+			t.Fatal("Token succeeded on an undatable answer")
+		}
+		if got := secretsLast(v, t, m); got.RefreshToken != "EQAAundatable-refresh-1" {
+			t.Error("the new refresh token was not stored")
+		}
+		if s, _ := v.Seller(ctx, m); s.State != StateActive || s.Failures != 1 {
+			t.Errorf("Seller = %v; want active, retried later", s)
+		}
+	})
+}

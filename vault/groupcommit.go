@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 )
 
 // execer runs one write statement: the database itself, or a groupCommit.
@@ -23,7 +24,7 @@ type groupCommit struct {
 	db   *sql.DB
 	reqs chan *groupWrite
 	max  int
-	done chan struct{}
+	wg   sync.WaitGroup
 }
 
 type groupWrite struct {
@@ -41,16 +42,23 @@ type rowsResult int64
 func (rowsResult) LastInsertId() (int64, error)   { return 0, errors.New("vault: no insert ID") }
 func (r rowsResult) RowsAffected() (int64, error) { return int64(r), nil }
 
-func newGroupCommit(db *sql.DB, limit int) *groupCommit {
-	g := &groupCommit{db: db, reqs: make(chan *groupWrite, limit), max: limit, done: make(chan struct{})}
-	go g.run()
+// newGroupCommit starts committers that run groups of up to limit writes.
+// Several committers overlap their commits where the engine allows
+// concurrent writers (PostgreSQL, which then flushes their commits
+// together); SQLite has one writer and gets one.
+func newGroupCommit(db *sql.DB, limit, committers int) *groupCommit {
+	g := &groupCommit{db: db, reqs: make(chan *groupWrite, limit), max: limit}
+	for range committers {
+		g.wg.Go(g.run)
+	}
 	return g
 }
 
-// ExecContext queues a write and waits until it is committed. Once queued
-// it runs to its end: ctx bounds only the wait for a place in the queue.
+// ExecContext queues a write and waits until it is committed or has
+// failed. ctx bounds the write (RefreshDue's refreshes are already detached
+// from its caller, with a deadline of their own).
 func (g *groupCommit) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	w := &groupWrite{ctx: context.WithoutCancel(ctx), query: query, args: args, done: make(chan struct{})}
+	w := &groupWrite{ctx: ctx, query: query, args: args, done: make(chan struct{})}
 	select {
 	case g.reqs <- w:
 	case <-ctx.Done():
@@ -67,11 +75,10 @@ func (g *groupCommit) ExecContext(ctx context.Context, query string, args ...any
 // queued after it.
 func (g *groupCommit) close() {
 	close(g.reqs)
-	<-g.done
+	g.wg.Wait()
 }
 
 func (g *groupCommit) run() {
-	defer close(g.done)
 	for first := range g.reqs {
 		group := []*groupWrite{first}
 	gather:

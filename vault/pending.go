@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/squareoauth/squareoauth"
 )
 
 // pendingWrite is a token Square issued whose write failed. With PKCE the
@@ -14,7 +12,6 @@ import (
 // again until the write lands; meanwhile every call for the seller fails
 // loudly rather than hand out a token the database does not hold.
 type pendingWrite struct {
-	tok     squareoauth.Token
 	st      sealedToken
 	version int64 // the row's version before the refresh
 	err     error // the latest write failure

@@ -101,13 +101,13 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		// Square issued tokens it could not date: store the new refresh
 		// token (with PKCE the old one is spent) and retry later.
 		st, sealErr := v.sealToken(next, false)
-		if sealErr == nil {
-			_, sealErr = w.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
-				st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived,
-				backoff(r.failures).Milliseconds(), err.Error())
-		}
 		if sealErr != nil {
-			return tok, outcomeFailed, v.keep(r.merchantID, &pendingWrite{tok: next, st: st, version: r.version, err: errors.Join(err, sealErr)})
+			return tok, outcomeFailed, errors.Join(err, sealErr)
+		}
+		if _, dbErr := w.ExecContext(ctx, v.sql.keepRefreshToken, r.merchantID, r.version,
+			st.keyID, st.sealed, st.expiresAt, st.refreshAt, st.rtExpiresAt, st.shortLived,
+			backoff(r.failures).Milliseconds(), err.Error()); dbErr != nil {
+			return tok, outcomeFailed, v.keep(r.merchantID, &pendingWrite{st: st, version: r.version, err: errors.Join(err, dbErr)})
 		}
 		return tok, outcomeFailed, fmt.Errorf("vault: refreshing seller %q: %w", r.merchantID, err)
 	}
@@ -132,7 +132,7 @@ func (v *Vault) store(ctx context.Context, w execer, r *row, next squareoauth.To
 	}
 	landed, err := v.writeRefreshed(ctx, w, r.merchantID, r.version, st)
 	if err != nil {
-		return squareoauth.Token{}, outcomeFailed, v.keep(r.merchantID, &pendingWrite{tok: next, st: st, version: r.version, err: err})
+		return squareoauth.Token{}, outcomeFailed, v.keep(r.merchantID, &pendingWrite{st: st, version: r.version, err: err})
 	}
 	if !landed {
 		// A Save or a revocation landed during the request: it outranks

@@ -43,7 +43,7 @@ func (v *Vault) RefreshDue(ctx context.Context, limit int) (Report, error) {
 			}
 		}
 	}()
-	writes := newGroupCommit(v.db, v.cfg.RefreshConcurrency)
+	writes := newGroupCommit(v.db, v.cfg.RefreshConcurrency, v.d.committers)
 	g := new(errgroup.Group)
 	g.SetLimit(v.cfg.RefreshConcurrency)
 	err := v.claimAll(ctx, limit, func(r *row) {
