@@ -47,7 +47,7 @@ var (
 	}
 	postgresDialect = dialect{
 		name:       "postgres",
-		nowMS:      "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+		nowMS:      "CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT)",
 		blob:       "BYTEA",
 		maxConns:   10,
 		committers: 3,
