@@ -111,6 +111,14 @@ func BenchmarkRefreshDue(b *testing.B) {
 				tok.ExpiresAt = due
 				return v.Save(ctx, tok)
 			})
+			// A table in service has statistics (autovacuum's ANALYZE);
+			// this one was filled a moment ago and has none, and without
+			// them PostgreSQL plans the claim as a sort of every due row
+			// instead of a walk of the refresh_at index that stops after
+			// a batch: 20 ms a claim instead of 0.6 ms over 10,000 rows.
+			if _, err := v.db.ExecContext(ctx, "ANALYZE squareoauth_sellers"); err != nil {
+				b.Fatal(err)
+			}
 			kids := startChildren(b, processes, f.env("refreshdue", dsn, ""))
 			before := f.srv.Hits(tokenPath)
 			b.StartTimer()
