@@ -169,12 +169,12 @@ func BenchmarkRefreshDue(b *testing.B) {
 
 // fakeCeiling is how many refreshes per second the fake Square answers
 // to bare clients (ceiling_test.go) in as many processes as the vault run,
-// with as many requests in flight, and no database involved: a quarter as
+// with as many requests in flight, and no database involved: half as
 // many requests as the run. It is timed as the vault run is, from the
 // moment the children, started and ready, are let go until the last ends.
 func fakeCeiling(b *testing.B, f *fixture, dsn, prefix string, processes int) float64 {
 	b.Helper()
-	toks := benchTokens(b, f, prefix, max(*benchSellers/4, 100), processes*defaultConcurrency)
+	toks := benchTokens(b, f, prefix, max(*benchSellers/2, 100), processes*defaultConcurrency)
 	files := writeCeilingTokens(b, toks, processes)
 	var kids []*child
 	for _, file := range files {
