@@ -32,6 +32,10 @@ type dialect struct {
 	maxConns int
 	// committers is how many of RefreshDue's group commits run at once.
 	committers int
+	// oneWriter says the engine has one write lock for the whole
+	// database, for which a process's background writers queue in
+	// process (Vault.writer).
+	oneWriter bool
 	// numbered rewrites "$1"-style parameters for the engine.
 	numbered func(string) string
 }
@@ -43,6 +47,7 @@ var (
 		blob:       "BLOB",
 		maxConns:   4,
 		committers: 1,
+		oneWriter:  true,
 		numbered:   func(q string) string { return strings.ReplaceAll(q, "$", "?") },
 	}
 	postgresDialect = dialect{

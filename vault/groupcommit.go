@@ -25,6 +25,13 @@ type groupCommit struct {
 	reqs chan *groupWrite
 	max  int
 	wg   sync.WaitGroup
+	// refreshed is the statement of a refreshed token's write; a group of
+	// nothing else goes in one statement (mergedRefreshed). "" merges
+	// nothing.
+	refreshed string
+	merged    mergedRefreshed
+	// writer is held while a group is written (Vault.writeLock).
+	writer sync.Locker
 }
 
 type groupWrite struct {
@@ -46,8 +53,9 @@ func (r rowsResult) RowsAffected() (int64, error) { return int64(r), nil }
 // Several committers overlap their commits where the engine allows
 // concurrent writers (PostgreSQL, which then flushes their commits
 // together); SQLite has one writer and gets one.
-func newGroupCommit(db *sql.DB, limit, committers int) *groupCommit {
-	g := &groupCommit{db: db, reqs: make(chan *groupWrite, limit), max: limit}
+func newGroupCommit(db *sql.DB, d dialect, refreshed string, limit, committers int, writer sync.Locker) *groupCommit {
+	g := &groupCommit{db: db, reqs: make(chan *groupWrite, limit), max: limit,
+		refreshed: refreshed, merged: mergedRefreshed{d: d}, writer: writer}
 	for range committers {
 		g.wg.Go(g.run)
 	}
@@ -93,7 +101,8 @@ func (g *groupCommit) run() {
 				break gather
 			}
 		}
-		if len(group) == 1 || g.inOne(group) != nil {
+		g.writer.Lock()
+		if len(group) == 1 || g.together(group) != nil {
 			// Alone, or the shared transaction failed: each on its own,
 			// so that one bad write does not fail the others. A write that
 			// did commit with a failed commit is fenced by its version.
@@ -105,10 +114,20 @@ func (g *groupCommit) run() {
 				w.err = err
 			}
 		}
+		g.writer.Unlock()
 		for _, w := range group {
 			close(w.done)
 		}
 	}
+}
+
+// together runs the group in one statement when it can, else in one
+// transaction.
+func (g *groupCommit) together(group []*groupWrite) error {
+	if g.refreshed != "" && g.merged.mergeable(g.refreshed, group) {
+		return g.merged.run(group[0].ctx, g.db, group)
+	}
+	return g.inOne(group)
 }
 
 // inOne runs the group in one transaction and records the rows each write

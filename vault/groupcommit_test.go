@@ -20,7 +20,7 @@ func TestGroupCommit(t *testing.T) {
 			makeDue(t, v, f.connect(t, v, fmt.Sprintf("MLGROUP%05d", i)))
 		}
 		const n = 6
-		g := &groupCommit{db: v.db, reqs: make(chan *groupWrite, n), max: n}
+		g := &groupCommit{db: v.db, reqs: make(chan *groupWrite, n), max: n, writer: noLock{}}
 		results := make([]int64, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,18 +44,29 @@ type childEnv struct {
 	lease    time.Duration
 	delay    time.Duration // before each request to Square is sent
 	after    time.Duration // after its answer arrives, before the child sees it
+	tokens   string        // the file of refresh tokens of mode "ceiling"
 }
 
 func (e childEnv) environ() []string {
 	return append(os.Environ(),
 		"VAULT_CHILD="+e.mode, "VAULT_DSN="+e.dsn, "VAULT_SQ_URL="+e.srvURL,
 		"VAULT_SQ_ID="+e.clientID, "VAULT_SQ_SECRET="+e.secret, "VAULT_MERCHANT="+e.merchant,
-		"VAULT_LEASE="+e.lease.String(), "VAULT_DELAY="+e.delay.String(), "VAULT_AFTER="+e.after.String())
+		"VAULT_LEASE="+e.lease.String(), "VAULT_DELAY="+e.delay.String(), "VAULT_AFTER="+e.after.String(), "VAULT_TOKENS="+e.tokens)
 }
 
 // delayTransport holds every request for delay before sending it, and
 // its answer for after before returning it.
 type delayTransport struct{ delay, after time.Duration }
+
+// childTransport keeps a connection to the fake open for each of a child's
+// requests in flight (http.DefaultTransport keeps 2 idle per host, and
+// RefreshDue runs Config.RefreshConcurrency at once: every further one
+// would dial anew). The ceiling's bare clients use it too.
+var childTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = defaultConcurrency
+	return t
+}()
 
 func (d delayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	select {
@@ -62,7 +74,7 @@ func (d delayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case <-req.Context().Done():
 		return nil, req.Context().Err()
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := childTransport.RoundTrip(req)
 	if err == nil {
 		time.Sleep(d.after)
 	}
@@ -90,6 +102,16 @@ func runChild(mode string) int {
 	defer v.Close()
 	fmt.Println("READY")
 	bufio.NewReader(os.Stdin).ReadString('\n')
+	if prefix := os.Getenv("VAULT_CPUPROFILE"); prefix != "" {
+		// go test -bench=... with VAULT_CPUPROFILE=/tmp/p profiles each
+		// child's job into /tmp/p.MODE.PID, for go tool pprof.
+		stop, err := startCPUProfile(fmt.Sprintf("%s.%s.%d", prefix, mode, os.Getpid()))
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		defer stop()
+	}
 	merchant := os.Getenv("VAULT_MERCHANT")
 	switch mode {
 	case "token":
@@ -123,11 +145,31 @@ func runChild(mode string) int {
 			return 1
 		}
 		fmt.Println("REPORT", rep.Refreshed, rep.Failed, rep.Reauthorize)
+	case "ceiling":
+		n, err := runCeilingChild(ctx, defaultConcurrency)
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		fmt.Println("CEILING", n)
 	default:
 		fmt.Println("ERR unknown mode", mode)
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // fingerprint names a token in test output without printing it.

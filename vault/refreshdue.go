@@ -42,7 +42,7 @@ func (v *Vault) RefreshDue(ctx context.Context, limit int) (Report, error) {
 			}
 		}
 	}()
-	writes := newGroupCommit(v.db, v.cfg.RefreshConcurrency, v.d.committers)
+	writes := newGroupCommit(v.db, v.d, v.sql.refreshed, v.cfg.RefreshConcurrency, v.d.committers, v.writeLock())
 	var running sync.WaitGroup
 	err := v.claimAll(ctx, limit, func(r *row, done func()) {
 		running.Go(func() {
@@ -78,17 +78,25 @@ func (v *Vault) claimAll(ctx context.Context, limit int, run func(r *row, done f
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Wait for one free place, then take every other free one.
-		select {
-		case places <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 		want := v.cfg.RefreshConcurrency
 		if limit > 0 {
 			want = min(want, limit-claimed)
 		}
-		batch := 1
+		// Wait for half the places to be free, then take every other
+		// free one: each claim is a write (on SQLite, a commit under
+		// the one write lock), so claiming a seller at a time as places
+		// free would cost about a claim per seller.
+		batch := 0
+		for minBatch := max(1, min(want, v.cfg.RefreshConcurrency/2)); batch < minBatch; batch++ {
+			select {
+			case places <- struct{}{}:
+			case <-ctx.Done():
+				for range batch {
+					free()
+				}
+				return ctx.Err()
+			}
+		}
 		for batch < want && take() {
 			batch++
 		}
@@ -110,8 +118,25 @@ func (v *Vault) claimAll(ctx context.Context, limit int, run func(r *row, done f
 	return nil
 }
 
+// writeLock is the lock a background writer holds while it writes:
+// Vault.writer where the engine has one write lock, else none.
+func (v *Vault) writeLock() sync.Locker {
+	if v.d.oneWriter {
+		return &v.writer
+	}
+	return noLock{}
+}
+
+type noLock struct{}
+
+func (noLock) Lock()   {}
+func (noLock) Unlock() {}
+
 // claimDue takes the lease on up to n due sellers in one statement.
 func (v *Vault) claimDue(ctx context.Context, n int) ([]*row, error) {
+	l := v.writeLock()
+	l.Lock()
+	defer l.Unlock()
 	leasedAt := time.Now()
 	rows, err := v.db.QueryContext(ctx, v.sql.claimDue, v.owner, v.cfg.Lease.Milliseconds(), time.Now().UnixMilli(), n)
 	if err != nil {

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"database/sql/driver"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -12,6 +13,8 @@ import (
 type countingConnector struct {
 	driver.Connector
 	n *atomic.Int64
+	// only, when set, counts only the statements that contain it.
+	only string
 }
 
 func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -19,53 +22,65 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return countingConn{Conn: conn, n: c.n}, nil
+	return countingConn{Conn: conn, n: c.n, only: c.only}, nil
 }
 
 // countingConn passes through the interfaces both engines' connections
 // implement.
 type countingConn struct {
 	driver.Conn
-	n *atomic.Int64
+	n    *atomic.Int64
+	only string
+}
+
+func (c countingConn) count(q string) {
+	if c.only == "" || strings.Contains(q, c.only) {
+		c.n.Add(1)
+	}
 }
 
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	c.n.Add(1)
+	c.count(q)
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
 }
 
 func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	c.n.Add(1)
+	c.count(q)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
 }
 
 func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	c.n.Add(1)
+	c.count(q)
 	stmt, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return countingStmt{Stmt: stmt, n: c.n}, nil
+	return countingStmt{Stmt: stmt, n: c.n, counted: c.only == "" || strings.Contains(q, c.only)}, nil
 }
 
 // countingStmt counts the executions of a prepared statement.
 type countingStmt struct {
 	driver.Stmt
-	n *atomic.Int64
+	n       *atomic.Int64
+	counted bool
 }
 
 func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.n.Add(1)
+	if s.counted {
+		s.n.Add(1)
+	}
 	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.n.Add(1)
+	if s.counted {
+		s.n.Add(1)
+	}
 	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.n.Add(1)
+	c.count("BEGIN")
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
 }
 

@@ -31,6 +31,13 @@ type Vault struct {
 	// one, before they reach the database.
 	flight  singleflight.Group
 	pending pendingWrites
+	// writer lets one of this process's background writers at a time
+	// (RefreshDue's claims and group commits) ask for SQLite's one write
+	// lock: one that finds it taken sleeps 1, 2, 5, 10… ms before asking
+	// again (https://www.sqlite.org/c3ref/busy_timeout.html), while the
+	// next in line here starts the moment the last one commits. Unused on
+	// PostgreSQL, whose writers lock rows, not the database.
+	writer sync.Mutex
 
 	// stop ends the background retries of pending writes at Close.
 	stop context.CancelFunc
