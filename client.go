@@ -29,6 +29,21 @@ const userAgent = "squareoauth-go/" + Version
 // generated client's default has no timeout at all.
 const defaultTimeout = 30 * time.Second
 
+// defaultTransport serves every Client made without Config.HTTPClient.
+// net/http's default keeps 2 idle connections per host, so a Client shared
+// by more goroutines than that (a TokenSource per seller, a store
+// refreshing many sellers at once) would open, and TLS-handshake, a new
+// connection for most calls; this one keeps up to maxIdleConnsToSquare.
+var defaultTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdleConnsToSquare
+	return t
+}()
+
+// maxIdleConnsToSquare is how many idle connections to Square the default
+// transport keeps.
+const maxIdleConnsToSquare = 32
+
 // Config describes the application calling Square. Zero values mean the
 // documented defaults; only ClientID is required.
 type Config struct {
@@ -45,7 +60,9 @@ type Config struct {
 	// DefaultSquareVersion.
 	SquareVersion string
 	// HTTPClient sends the requests: bring one for a proxy, tracing or a
-	// different timeout. The default has a 30-second timeout. Whichever is
+	// different timeout. The default has a 30-second timeout and keeps up
+	// to 32 idle connections to Square, so that many goroutines sharing the
+	// Client reuse them. Whichever is
 	// used, redirects are not followed (New uses a copy of the client that
 	// refuses them), so a credential is never re-sent elsewhere: a 3xx
 	// comes back as an *Error.
@@ -174,6 +191,7 @@ func httpClient(hc *http.Client) *http.Client {
 		c = *hc
 	} else {
 		c.Timeout = defaultTimeout
+		c.Transport = defaultTransport
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c

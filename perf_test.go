@@ -19,6 +19,59 @@ import (
 	"github.com/squareoauth/squareoauth/internal/fakesquare"
 )
 
+// TestConcurrentCallsReuseConnections: a Client made without an
+// HTTPClient keeps an idle connection for each of 16 concurrent calls, so a
+// second burst opens none (net/http's default transport keeps 2 and would
+// open 14 more, each a TLS handshake with Square).
+func TestConcurrentCallsReuseConnections(t *testing.T) {
+	t.Parallel()
+	const burst = 16
+	var conns atomic.Int32
+	arrived := make(chan struct{}, burst)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release // every call of the burst is in flight at once
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"client_id":"` + testClientID + `","merchant_id":"` + testMerchantID + `","expires_at":"2030-01-01T00:00:00Z","scopes":["MERCHANT_PROFILE_READ"]}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL)
+	for round := range 2 {
+		errs := make(chan error, burst)
+		for range burst {
+			go func() {
+				_, err := c.RetrieveTokenStatus(t.Context(), "EAAA-concurrent-access-token-000000")
+				errs <- err
+			}()
+		}
+		for range burst {
+			select {
+			case <-arrived:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("round %d: the calls did not all arrive", round)
+			}
+		}
+		for range burst {
+			release <- struct{}{}
+		}
+		for range burst {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := conns.Load(); n != burst {
+		t.Errorf("two bursts of %d concurrent calls opened %d connections; want %d", burst, n, burst)
+	}
+}
+
 // TestOneConnectionForManyCalls makes 100 sequential calls, half of them
 // answered with errors, and checks they all travel on one TCP connection:
 // every body, error bodies included, is drained and closed.
