@@ -50,8 +50,8 @@ func (c *Client) HasClientSecret() bool { return c.clientSecret != "" }
 // with a RefreshTokenExpiresAt) is sent without the client secret so that
 // Square rotates it, a short-lived token stays short-lived, and a code-flow
 // answer without a refresh token keeps tok's (a PKCE one has none: the one
-// sent is spent). Refresh keeps no state and
-// does not retry after Square may have acted.
+// sent is spent). Refresh keeps no state and does not retry after Square
+// may have acted.
 //
 // A *RefreshError means the seller must authorize again: Square refused the
 // refresh with its own error (for a code-flow token, only when Square also
