@@ -59,9 +59,11 @@ func (c *Client) HasClientSecret() bool { return c.clientSecret != "" }
 // expired: a refresh refused while the access token works points at the
 // application's configuration, not the seller), the stored token is
 // malformed, or tok has no refresh token or its refresh token expired (then
-// nothing is sent). Any other error may pass: a network failure, a 5xx or 429, an answer without
-// Square's error body, or a success that cannot be used (no access token,
-// an expiry that cannot be read or has passed). When such a success still
+// nothing is sent). Any other error may pass: a network failure, a 5xx or
+// 429, an answer without Square's error body, a success that cannot be used
+// (no access token, an expiry that cannot be read or has passed), or a
+// code-flow token given to a Client without a client secret (then nothing
+// is sent). When such a success still
 // carried a new refresh token, the error comes with tok holding it, which
 // must be stored: with PKCE the old one is spent.
 func (c *Client) Refresh(ctx context.Context, tok Token) (Token, error) {
@@ -71,6 +73,11 @@ func (c *Client) Refresh(ctx context.Context, tok Token) (Token, error) {
 	// A PKCE refresh token goes without the secret, even when the Client
 	// has one: Square then rotates it, as the PKCE flow expects.
 	pkce := !tok.RefreshTokenExpiresAt.IsZero()
+	if !pkce && c.clientSecret == "" {
+		// Square can only refuse it, and the refusal would read as the
+		// seller's: the fault is this Client's configuration.
+		return Token{}, errors.New("squareoauth: a code-flow refresh token is refreshed with the client secret, and Config.ClientSecret is empty")
+	}
 	req := ObtainTokenRequest{
 		GrantType:    GrantTypeRefreshToken,
 		RefreshToken: tok.RefreshToken,
