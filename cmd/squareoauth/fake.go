@@ -56,7 +56,9 @@ code_challenge=CHALLENGE (S256) for a PKCE code; scope=A+B for scopes.
 
 The admin endpoint, under /_fake (a path Square does not use), takes and
 answers JSON; unknown fields are refused, and every answer to a mistake is
-400 with {"error": "…"} naming the field:
+400 with {"error": "…"} naming the field. A request from a web page (an
+Origin other than the fake's own) or for a host that is not loopback is
+refused with 403, so that no page open in a browser can change the fake:
 
   POST /_fake/authorize           {"merchant_id":"MLSELLER0001","scopes":["PAYMENTS_READ"],
                                    "code_challenge":"…"}  -> {"code":"…"}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -33,6 +34,10 @@ var adminActions = map[string]adminAction{
 // stripped. It answers JSON only, and never reaches the fake's records.
 func adminHandler(fake *fakesquare.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fromLocalTool(r) {
+			adminReply(w, http.StatusForbidden, map[string]string{"error": "the admin endpoint takes requests for a loopback host and from no web page"})
+			return
+		}
 		if r.URL.Path == "/violations" {
 			if r.Method != http.MethodGet {
 				adminReply(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
@@ -241,4 +246,22 @@ func adminLegacyErrors(fake *fakesquare.Server, body []byte) (any, error) {
 	}
 	fake.SetLegacyErrors(in.On)
 	return map[string]bool{"ok": true}, nil
+}
+
+// fromLocalTool reports whether r comes from a tool on this machine rather
+// than a web page in a browser: a page on another origin can send a simple
+// POST to a loopback port (Origin is then set and not the fake's own:
+// https://fetch.spec.whatwg.org/#origin-header), and one served under a
+// host name that resolves to 127.0.0.1 (DNS rebinding) names that host in
+// the Host header.
+func fromLocalTool(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || origin == "http://"+r.Host
 }

@@ -284,3 +284,52 @@ func violations(t *testing.T, p *fakeProcess) []string {
 	}
 	return v.Violations
 }
+
+// TestFakeAdminRefusesWebPages: a web page on another origin can make the
+// browser POST to a loopback port, directly or through a host name that
+// resolves to 127.0.0.1; the admin endpoint refuses both and changes
+// nothing, while a local tool (no Origin, a loopback Host) is served.
+func TestFakeAdminRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	p := startFake(t)
+	send := func(origin, host string) int {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.AdminURL+"/legacy-errors", strings.NewReader(`{"on":true}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	port := strings.TrimPrefix(p.URL, "http://127.0.0.1:")
+	for _, c := range []struct{ origin, host string }{
+		{"https://attacker.example", ""},
+		{"null", ""},
+		{"", "rebound.example:" + port},
+		{"http://rebound.example:" + port, "rebound.example:" + port},
+	} {
+		if got := send(c.origin, c.host); got != http.StatusForbidden {
+			t.Errorf("Origin %q, Host %q: status %d; want 403", c.origin, c.host, got)
+		}
+	}
+	// Nothing changed: errors still come in Square's current shape.
+	status, m := post(t, p.URL+"/oauth2/token", "", `{"client_id":"`+p.ClientID+`","grant_type":"authorization_code","code":"sq0cgp-unknown-code-000000"}`)
+	if _, ok := m["errors"]; status == http.StatusOK || !ok {
+		t.Errorf("after the refused requests, a bad exchange got %d %v; want Square's current error shape", status, m)
+	}
+	for _, origin := range []string{"", p.URL} {
+		if got := send(origin, ""); got != http.StatusOK {
+			t.Errorf("Origin %q from a local tool: status %d; want 200", origin, got)
+		}
+	}
+}
