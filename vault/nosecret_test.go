@@ -3,6 +3,8 @@ package vault
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/squareoauth/squareoauth"
@@ -18,15 +20,7 @@ func TestCodeFlowRefreshWithoutSecret(t *testing.T) {
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
 		good := f.open(t, dsn, f.config())
-		ccfg := f.srv.Config()
-		ccfg.ClientSecret = ""
-		client, err := squareoauth.New(ccfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := f.config()
-		cfg.Client = client
-		bad := f.open(t, dsn, cfg)
+		bad := openWithoutSecret(t, f, dsn, nil)
 		ctx := context.Background()
 		const m = "MLNOSECRET01"
 		tok := makeDue(t, good, f.connect(t, good, m))
@@ -48,4 +42,48 @@ func TestCodeFlowRefreshWithoutSecret(t *testing.T) {
 			t.Errorf("RefreshDue with the secret = %+v, %v; want the seller refreshed", rep, err)
 		}
 	})
+}
+
+// An instance without the client secret hands out a due code-flow seller's
+// working token on every call without taking and releasing the seller's
+// lease, and says what is wrong once, not on every call: an application
+// calls Token per request, and each call would otherwise write the row
+// twice and log an error.
+func TestCodeFlowWithoutSecretIsQuietPerCall(t *testing.T) {
+	t.Parallel()
+	bothEngines(t, func(t *testing.T, dsn string) {
+		f := newFixture(t)
+		good := f.open(t, dsn, f.config())
+		logs := &syncBuffer{}
+		bad := openWithoutSecret(t, f, dsn, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		ctx := context.Background()
+		const m = "MLNOSECRET02"
+		tok := makeDue(t, good, f.connect(t, good, m))
+		for range 20 {
+			got, err := bad.Token(ctx, m)
+			if err != nil || got.AccessToken != tok.AccessToken {
+				t.Fatalf("Token = %v, %v; want the current token", got, err)
+			}
+		}
+		out := string(logs.Bytes())
+		if n := strings.Count(out, "\n"); n != 1 || !strings.Contains(out, "client secret") {
+			t.Errorf("20 calls logged %d lines, want 1 naming the client secret:\n%s", n, out)
+		}
+	})
+}
+
+// openWithoutSecret opens a vault on dsn whose Client lacks the client
+// secret, logging to logger when it is not nil.
+func openWithoutSecret(t *testing.T, f *fixture, dsn string, logger *slog.Logger) *Vault {
+	t.Helper()
+	ccfg := f.srv.Config()
+	ccfg.ClientSecret = ""
+	client, err := squareoauth.New(ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config()
+	cfg.Client = client
+	cfg.Logger = logger
+	return f.open(t, dsn, cfg)
 }

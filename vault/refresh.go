@@ -55,6 +55,11 @@ func (v *Vault) refresh(ctx context.Context, merchantID string) (squareoauth.Tok
 			return tok, outcomeFailed, err
 		case done:
 			return tok, outcomeNone, nil
+		case v.cannotRefreshCodeFlow(tok) && usable(tok, time.Now()):
+			// Claiming the lease would only release it again: leave the
+			// seller to an instance with the secret, without writing the
+			// row on every call.
+			return tok, outcomeNone, nil
 		case r.leaseUntil > r.dbNow:
 			if err := v.wait(ctx, merchantID, r.version); err != nil {
 				return squareoauth.Token{}, outcomeFailed, err
@@ -69,6 +74,20 @@ func (v *Vault) refresh(ctx context.Context, merchantID string) (squareoauth.Tok
 			return v.refreshHeld(ctx, v.db, r, tok)
 		}
 	}
+}
+
+// cannotRefreshCodeFlow reports whether tok is a code-flow token and this
+// Vault's Client has no client secret, which its refresh needs: without it
+// Square refuses, and the refusal would read as the seller's. It says so
+// in the log the first time, and not on every call.
+func (v *Vault) cannotRefreshCodeFlow(tok squareoauth.Token) bool {
+	if tok.RefreshToken == "" || !tok.RefreshTokenExpiresAt.IsZero() || v.cfg.Client.HasClientSecret() {
+		return false
+	}
+	if v.noSecretLogged.CompareAndSwap(false, true) {
+		v.cfg.Logger.Error("vault: cannot refresh code-flow tokens: Config.Client has no client secret; sellers are left to instances that have it")
+	}
+	return true
 }
 
 // refreshHeld refreshes the token of a row whose lease this instance holds
@@ -91,14 +110,11 @@ func (v *Vault) refreshHeld(ctx context.Context, w execer, r *row, tok squareoau
 		return v.markReauthorize(ctx, w, r, reason, nil)
 	}
 
-	if tok.RefreshTokenExpiresAt.IsZero() && !v.cfg.Client.HasClientSecret() {
-		// A code-flow refresh token goes with the client secret; without
-		// it Square refuses, and the refusal would read as the seller's.
+	if v.cannotRefreshCodeFlow(tok) {
 		// This instance's configuration is at fault: leave the seller to
 		// an instance that has the secret.
 		v.release(ctx, r)
 		err := fmt.Errorf("vault: seller %q holds a code-flow token, whose refresh needs the client secret, and Config.Client has none", r.merchantID)
-		v.cfg.Logger.Error("vault: cannot refresh a code-flow token without a client secret", "merchant_id", r.merchantID)
 		if usable(tok, now) {
 			return tok, outcomeFailed, nil
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -38,6 +39,8 @@ type Vault struct {
 	// next in line here starts the moment the last one commits. Unused on
 	// PostgreSQL, whose writers lock rows, not the database.
 	writer sync.Mutex
+	// noSecretLogged is set once the missing client secret was logged.
+	noSecretLogged atomic.Bool
 
 	// stop ends the background retries of pending writes at Close.
 	stop context.CancelFunc
