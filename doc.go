@@ -65,9 +65,12 @@
 // # Retries
 //
 // A call that fails for a passing reason is repeated within [Config].Retry,
-// and only where repeating cannot spend a credential: an authorization code
-// or a PKCE refresh token is never sent twice. [RetryPolicy] states the
-// rules for each call.
+// and only where repeating cannot spend a credential: no call sends an
+// authorization code or a PKCE refresh token twice. [RetryPolicy] states
+// the rules for each call. (A later refresh is another call: when a PKCE
+// refresh got no answer, or a 5xx, nobody can know whether Square spent the
+// token, and a TokenSource or the vault tries it again after a pause,
+// because it is the only one there is.)
 //
 // # Low-level generated API
 //
