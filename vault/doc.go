@@ -52,10 +52,14 @@
 // refresh refused while the access token works points at the
 // application's configuration, such as a rotated client secret, and is a
 // passing failure whose LastError says what to check, so that one bad
-// deployment cannot send every seller back to authorize. A passing failure (network, 5xx, 429, an answer without
-// Square's error body) leaves the current token in use while it works and
-// is retried after a backoff shared by every instance (30 seconds first,
-// doubling up to an hour). When Square answered but the database write
+// deployment cannot send every seller back to authorize.
+//
+// A passing failure (network, 5xx, 429, an answer without Square's error
+// body) leaves the current token in use while it works and is retried
+// after a backoff shared by every instance (30 seconds first, doubling up
+// to an hour). With PKCE the retry sends the same refresh token, the only
+// one there is: when the failed request had left, Square may have spent
+// it, and the retry is then refused like any refusal. When Square answered but the database write
 // failed, the token is kept in memory and the write retried, and every
 // call for the seller fails until it lands. The write is a compare-and-set
 // like any other: a Save or a revocation that lands first outranks it.
