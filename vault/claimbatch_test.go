@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -29,13 +28,7 @@ func TestRefreshDueClaimsInBatches(t *testing.T) {
 		cfg := f.config()
 		cfg.RefreshConcurrency = 8
 		cfg.Client = f.clientOver(t, staggeredAnswers{n: new(atomic.Int64)}, 1)
-		v, err := open(context.Background(), dsn, cfg, func(c driver.Connector) driver.Connector {
-			return countingConnector{Connector: c, n: &claims, only: "LIMIT"} // only claimDue has a LIMIT
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer v.Close()
+		v := openCounting(t, dsn, cfg, &claims, "LIMIT") // only claimDue has a LIMIT
 		const sellers = 48
 		for i := range sellers {
 			makeDue(t, v, f.connect(t, v, fmt.Sprintf("MLBATCH%04d", i)))

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -20,13 +19,7 @@ func TestGroupedRefreshWritesOneStatement(t *testing.T) {
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
 		var n atomic.Int64
-		v, err := open(context.Background(), dsn, f.config(), func(c driver.Connector) driver.Connector {
-			return countingConnector{Connector: c, n: &n}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer v.Close()
+		v := openCounting(t, dsn, f.config(), &n, "")
 		ctx := context.Background()
 		const sellers = 5
 		next := make([]squareoauth.Token, sellers)

@@ -8,6 +8,21 @@ import (
 	"testing"
 )
 
+// openCounting opens a vault on dsn whose connections count into n the
+// statements they send (only those containing only, when it is set); it is
+// closed when the test ends.
+func openCounting(t testing.TB, dsn string, cfg Config, n *atomic.Int64, only string) *Vault {
+	t.Helper()
+	v, err := open(context.Background(), dsn, cfg, func(c driver.Connector) driver.Connector {
+		return countingConnector{Connector: c, n: n, only: only}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
 // countingConnector counts the statements sent on its connections: every
 // query, exec, prepare and transaction start is at least one round trip.
 type countingConnector struct {
@@ -90,13 +105,7 @@ func TestFreshTokenOneRoundTrip(t *testing.T) {
 	bothEngines(t, func(t *testing.T, dsn string) {
 		f := newFixture(t)
 		var n atomic.Int64
-		v, err := open(context.Background(), dsn, f.config(), func(c driver.Connector) driver.Connector {
-			return countingConnector{Connector: c, n: &n}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer v.Close()
+		v := openCounting(t, dsn, f.config(), &n, "")
 		const m = "MLROUNDTRIP1"
 		f.connect(t, v, m)
 		if _, err := v.Token(context.Background(), m); err != nil { // warm the pool
